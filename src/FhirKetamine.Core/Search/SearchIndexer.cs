@@ -1,0 +1,197 @@
+using System.Globalization;
+using FhirKetamine.Core.Search.Index;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Search;
+
+/// <summary>
+/// Extracts search-index rows from a resource at write time by evaluating each registered parameter's
+/// FHIRPath expression (Firely's evaluator) and normalising the values it yields.
+/// Thread-safe and stateless apart from the registry: a singleton.
+/// </summary>
+public sealed class SearchIndexer(SearchParameterRegistry registry)
+{
+    public IndexEntries Extract(Resource resource)
+    {
+        var type = resource.TypeName;
+        var entries = new IndexEntries();
+        foreach (var parameter in registry.For(type))
+        {
+            IEnumerable<Base?> values;
+            try
+            {
+                values = resource.Select(parameter.Expression);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+            {
+                // A value the expression cannot evaluate (e.g. a malformed primitive) is not searchable;
+                // the validator reports it, the indexer must not fail the write for it.
+                continue;
+            }
+
+            foreach (var value in values.OfType<Base>())
+            {
+                Add(entries, type, parameter, value);
+            }
+        }
+
+        return entries;
+    }
+
+    private static void Add(IndexEntries entries, string type, SearchParameterInfo p, Base value)
+    {
+        switch (p.Type)
+        {
+            case SearchParamType.String:
+                foreach (var text in StringsOf(value))
+                {
+                    entries.Strings.Add(new StringIndexRow
+                    {
+                        ResourceType = type, ParamName = p.Name,
+                        Normalized = SearchValues.NormalizeString(text), Exact = SearchValues.Truncate(text, 256),
+                    });
+                }
+
+                break;
+            case SearchParamType.Token:
+                foreach (var (system, code, text) in TokensOf(value))
+                {
+                    entries.Tokens.Add(new TokenIndexRow
+                    {
+                        ResourceType = type, ParamName = p.Name,
+                        System = SearchValues.Truncate(system ?? string.Empty, 256),
+                        Code = SearchValues.Truncate(code ?? string.Empty, 256),
+                        Text = text is null ? null : SearchValues.Truncate(SearchValues.NormalizeString(text), 256),
+                    });
+                }
+
+                break;
+            case SearchParamType.Date:
+                if (DateRangeOf(value) is var (start, end))
+                {
+                    entries.Dates.Add(new DateIndexRow { ResourceType = type, ParamName = p.Name, Start = start, End = end });
+                }
+
+                break;
+            case SearchParamType.Reference:
+                if (value is ResourceReference { Reference: { } reference } && ParseReference(reference) is var (targetType, targetId)
+                    && (p.ResolveIsType is null || p.ResolveIsType == targetType))
+                {
+                    entries.References.Add(new ReferenceIndexRow
+                    {
+                        ResourceType = type, ParamName = p.Name, TargetType = targetType, TargetId = SearchValues.Truncate(targetId, 512),
+                    });
+                }
+                else if (value is Canonical { Value: { } canonical })
+                {
+                    entries.References.Add(new ReferenceIndexRow { ResourceType = type, ParamName = p.Name, TargetId = SearchValues.Truncate(canonical, 512) });
+                }
+
+                break;
+            case SearchParamType.Quantity:
+                if (value is Quantity { Value: { } amount } quantity)
+                {
+                    var (low, high) = SearchValues.PrecisionRange(amount);
+                    entries.Quantities.Add(new QuantityIndexRow
+                    {
+                        ResourceType = type, ParamName = p.Name, System = quantity.System ?? string.Empty,
+                        Code = quantity.Code ?? quantity.Unit ?? string.Empty, Value = (double)amount, Low = low, High = high,
+                    });
+                }
+
+                break;
+            case SearchParamType.Number:
+                if (NumberOf(value) is { } number)
+                {
+                    var (low, high) = SearchValues.PrecisionRange(number);
+                    entries.Numbers.Add(new NumberIndexRow { ResourceType = type, ParamName = p.Name, Value = (double)number, Low = low, High = high });
+                }
+
+                break;
+            case SearchParamType.Uri:
+                if (value is PrimitiveType { JsonValue: string uri })
+                {
+                    entries.Uris.Add(new UriIndexRow { ResourceType = type, ParamName = p.Name, Uri = SearchValues.Truncate(uri, 512) });
+                }
+
+                break;
+        }
+    }
+
+    private static IEnumerable<string> StringsOf(Base value) => value switch
+    {
+        HumanName name => name.Given.Append(name.Family).Concat(name.Prefix).Concat(name.Suffix).Append(name.Text)
+            .Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!),
+        Address address => address.Line.Append(address.City).Append(address.District).Append(address.State)
+            .Append(address.PostalCode).Append(address.Country).Append(address.Text).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!),
+        PrimitiveType { JsonValue: string s } when !string.IsNullOrWhiteSpace(s) => [s],
+        _ => [],
+    };
+
+    private static IEnumerable<(string? System, string? Code, string? Text)> TokensOf(Base value) => value switch
+    {
+        CodeableConcept concept => concept.Coding.Select(c => ((string?)c.System, (string?)c.Code, c.Display ?? concept.Text))
+            .DefaultIfEmpty((null, null, concept.Text)).Where(t => t.Item2 is not null || t.Item3 is not null),
+        Coding coding => [(coding.System, coding.Code, coding.Display)],
+        Identifier identifier when identifier.Value is not null => [(identifier.System, identifier.Value, identifier.Type?.Text)],
+        ContactPoint contact when contact.Value is not null => [(contact.System?.ToString().ToLowerInvariant(), contact.Value, null)],
+        FhirBoolean { Value: { } b } => [(null, b ? "true" : "false", null)],
+        PrimitiveType { JsonValue: { } v } when value is not FhirBoolean => [(null, Convert.ToString(v, CultureInfo.InvariantCulture), null)],
+        _ => [],
+    };
+
+    private static (DateTime Start, DateTime End)? DateRangeOf(Base value)
+    {
+        switch (value)
+        {
+            case Period period:
+                var start = period.Start is { } s && SearchValues.TryDateRange(s, out var s0, out _) ? s0 : DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
+                var end = period.End is { } e && SearchValues.TryDateRange(e, out _, out var e1) ? e1 : DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+                return (start, end);
+            case Timing timing when timing.EventElement.Count > 0:
+                var ranges = timing.EventElement.Select(ev => ev.Value is { } v && SearchValues.TryDateRange(v, out var a, out var b) ? (a, b) : ((DateTime, DateTime)?)null)
+                    .Where(r => r is not null).Select(r => r!.Value).ToList();
+                return ranges.Count == 0 ? null : (ranges.Min(r => r.Item1), ranges.Max(r => r.Item2));
+            case PrimitiveType { JsonValue: string text } when SearchValues.TryDateRange(text, out var from, out var to):
+                return (from, to);
+            case Instant { Value: { } instant }:
+                return (instant.UtcDateTime, instant.UtcDateTime);
+            default:
+                return null;
+        }
+    }
+
+    private static decimal? NumberOf(Base value) => value switch
+    {
+        FhirDecimal { Value: { } d } => d,
+        Integer { Value: { } i } => i,
+        PositiveInt { Value: { } p } => p,
+        UnsignedInt { Value: { } u } => u,
+        _ => null,
+    };
+
+    /// <summary>Splits <c>Patient/123</c> (or a full URL ending in it) into type and id; other URLs stay whole.</summary>
+    internal static (string? Type, string Id)? ParseReference(string reference)
+    {
+        if (reference.StartsWith('#'))
+        {
+            return null;
+        }
+
+        var parts = reference.Split('/');
+        var history = Array.IndexOf(parts, "_history");
+        if (history > 0)
+        {
+            parts = parts[..history];
+        }
+
+        if (parts.Length >= 2 && ModelInfo.IsKnownResource(parts[^2]))
+        {
+            var isRelative = parts.Length == 2;
+            return isRelative ? (parts[^2], parts[^1]) : (parts[^2], parts[^1]);
+        }
+
+        return (null, reference);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Frozen;
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Search;
+
+/// <summary>
+/// The search parameters the server indexes and answers, built from the R4 core SearchParameter
+/// definitions that ship with the Firely SDK (their FHIRPath expressions, evaluated at write time).
+/// A singleton: the CapabilityStatement, the indexer and the query parser all read this one table.
+/// </summary>
+public sealed partial class SearchParameterRegistry
+{
+    /// <summary>
+    /// The first cut indexes these parameter names on every type that defines them; the full engine
+    /// widens the set without changing how a parameter is indexed or queried.
+    /// </summary>
+    public static readonly FrozenSet<string> FirstCutNames = new[]
+    {
+        "identifier", "subject", "patient", "code", "date", "status", "name", "value-quantity",
+        "encounter", "family", "given", "birthdate", "gender", "url", "version", "type", "questionnaire",
+        "authored", "part-of", "based-on", "context", "effective-time", "medication", "performer", "device",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+
+    public SearchParameterRegistry()
+        : this(ModelInfo.SearchParameters.Where(p => FirstCutNames.Contains(p.Name!)))
+    {
+    }
+
+    public SearchParameterRegistry(IEnumerable<SearchParamDefinition> definitions)
+    {
+        var byType = new Dictionary<string, Dictionary<string, SearchParameterInfo>>(StringComparer.Ordinal);
+        foreach (var definition in definitions)
+        {
+            if (definition.Resource is null || definition.Name is null || string.IsNullOrEmpty(definition.Expression))
+            {
+                continue;
+            }
+
+            var info = Narrow(definition);
+            if (info is null)
+            {
+                continue;
+            }
+
+            if (!byType.TryGetValue(info.ResourceType, out var parameters))
+            {
+                byType[info.ResourceType] = parameters = new Dictionary<string, SearchParameterInfo>(StringComparer.Ordinal);
+            }
+
+            parameters[info.Name] = info;
+        }
+
+        _byType = byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    public IReadOnlyCollection<SearchParameterInfo> For(string resourceType) =>
+        _byType.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
+
+    public bool TryGet(string resourceType, string name, out SearchParameterInfo info)
+    {
+        if (_byType.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out var found))
+        {
+            info = found;
+            return true;
+        }
+
+        info = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Keeps only the parts of a shared definition's expression that apply to its resource type
+    /// (core definitions such as clinical-patient cover 30 types with one <c>|</c>-joined expression).
+    /// </summary>
+    private static SearchParameterInfo? Narrow(SearchParamDefinition definition)
+    {
+        var type = definition.Resource!;
+        var parts = SplitTopLevel(definition.Expression!)
+            .Where(p => p.StartsWith(type + ".", StringComparison.Ordinal) || p.StartsWith("(" + type + ".", StringComparison.Ordinal))
+            .ToList();
+        if (parts.Count == 0)
+        {
+            return null;
+        }
+
+        string? resolveIs = null;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var match = ResolveIs().Match(parts[i]);
+            if (match.Success)
+            {
+                resolveIs = match.Groups[1].Value;
+                parts[i] = parts[i].Remove(match.Index, match.Length);
+            }
+        }
+
+        var targets = definition.Target?.Select(t => t.ToString()).ToArray() ?? [];
+        return new SearchParameterInfo(type, definition.Name!, definition.Type, definition.Url ?? string.Empty,
+            string.Join(" | ", parts), targets, resolveIs);
+    }
+
+    private static IEnumerable<string> SplitTopLevel(string expression)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < expression.Length; i++)
+        {
+            switch (expression[i])
+            {
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth--;
+                    break;
+                case '|' when depth == 0:
+                    yield return expression[start..i].Trim();
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        yield return expression[start..].Trim();
+    }
+
+    [GeneratedRegex(@"\.where\(resolve\(\) is ([A-Za-z]+)\)")]
+    private static partial Regex ResolveIs();
+}

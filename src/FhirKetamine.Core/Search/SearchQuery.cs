@@ -1,0 +1,44 @@
+namespace FhirKetamine.Core.Search;
+
+/// <summary>A parsed, validated search: what to match, how to order and page, and what was ignored.</summary>
+public sealed record SearchQuery(string ResourceType)
+{
+    public const int DefaultCount = 20;
+    public const int MaxCount = 1000;
+
+    public List<SearchClause> Clauses { get; } = [];
+
+    public List<SortKey> Sort { get; } = [];
+
+    public int Count { get; set; } = DefaultCount;
+
+    public int Offset { get; set; }
+
+    /// <summary>
+    /// The highest resource key the first page could see. Later pages keep it, so resources created
+    /// after the first page do not shift the pages a client is walking through.
+    /// </summary>
+    public long? Snapshot { get; set; }
+
+    /// <summary>none, estimate or accurate (R4 _total).</summary>
+    public string Total { get; set; } = "accurate";
+
+    /// <summary>Parameters the server does not know, ignored under lenient handling and reported back.</summary>
+    public List<string> Ignored { get; } = [];
+
+    /// <summary>The matching parameters in canonical form, for the Bundle's self and next links.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ToLinkParameters()
+    {
+        foreach (var clause in Clauses)
+        {
+            yield return new(clause.Modifier is null ? clause.Name : $"{clause.Name}:{clause.Modifier}", string.Join(',', clause.Values));
+        }
+
+        if (Sort.Count > 0)
+        {
+            yield return new("_sort", string.Join(',', Sort.Select(s => (s.Descending ? "-" : string.Empty) + s.Name)));
+        }
+
+        yield return new("_count", Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,18 @@
+namespace FhirKetamine.Core.Smart;
+
+/// <summary>
+/// Who is calling and what they were granted: the one place every request's caller and scopes are
+/// known. Built from the access token by the HTTP layer; bundle entries inherit their Bundle's.
+/// </summary>
+public sealed record SmartAccess(string? ClientId, string? FhirUser, string? PatientId, IReadOnlyList<SmartScope> Scopes)
+{
+    /// <summary>
+    /// What a caller has when authorisation is switched off (<c>Auth:Mode=Disabled</c>, local experiments):
+    /// every permission on every type. Logged as a warning at start-up by the host.
+    /// </summary>
+    public static SmartAccess Unrestricted { get; } = new(null, null, null, [new SmartScope("system", "*", "cruds", null)]);
+
+    public static SmartAccess FromScopeString(string? clientId, string? fhirUser, string? patientId, string scopes) =>
+        new(clientId, fhirUser, patientId,
+            scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(SmartScope.Parse).OfType<SmartScope>().ToList());
+}

@@ -1,0 +1,47 @@
+namespace FhirKetamine.Core.Smart;
+
+/// <summary>
+/// One SMART resource scope, v1 (<c>patient/Observation.read</c>) or v2 (<c>system/Observation.rs</c>),
+/// normalised to v2 permission letters. Granular v2 filters (<c>?category=…</c>) are kept for the
+/// SMART issue's enforcement; the foundation checks context, type and permissions.
+/// </summary>
+public sealed record SmartScope(string Context, string ResourceType, string Permissions, string? Filter)
+{
+    public static SmartScope? Parse(string scope)
+    {
+        var slash = scope.IndexOf('/', StringComparison.Ordinal);
+        var dot = scope.LastIndexOf('.', scope.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? q : scope.Length - 1);
+        if (slash <= 0 || dot <= slash)
+        {
+            return null;
+        }
+
+        var context = scope[..slash];
+        if (context is not ("patient" or "user" or "system"))
+        {
+            return null;
+        }
+
+        var type = scope[(slash + 1)..dot];
+        var rest = scope[(dot + 1)..];
+        string? filter = null;
+        if (rest.IndexOf('?', StringComparison.Ordinal) is var at and >= 0)
+        {
+            filter = rest[(at + 1)..];
+            rest = rest[..at];
+        }
+
+        var permissions = rest switch
+        {
+            "read" => "rs",
+            "write" => "cud",
+            "*" => "cruds",
+            _ when rest.Length > 0 && rest.All(c => "cruds".Contains(c, StringComparison.Ordinal)) => rest,
+            _ => null,
+        };
+        return permissions is null ? null : new SmartScope(context, type, permissions, filter);
+    }
+
+    public bool Allows(string resourceType, char permission) =>
+        (ResourceType == "*" || ResourceType == resourceType) && Permissions.Contains(permission, StringComparison.Ordinal);
+}

@@ -1,0 +1,109 @@
+using FhirKetamine.Core.Search.Index;
+using Microsoft.EntityFrameworkCore;
+
+namespace FhirKetamine.Core.Storage;
+
+/// <summary>
+/// The one database of the server. Provider-neutral: the SQLite and PostgreSQL projects only choose
+/// the provider and own their migrations; nothing here is specific to either.
+/// </summary>
+public class FhirDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<ResourceRow> Resources => Set<ResourceRow>();
+
+    public DbSet<ResourceVersionRow> Versions => Set<ResourceVersionRow>();
+
+    public DbSet<StringIndexRow> StringIndex => Set<StringIndexRow>();
+
+    public DbSet<TokenIndexRow> TokenIndex => Set<TokenIndexRow>();
+
+    public DbSet<DateIndexRow> DateIndex => Set<DateIndexRow>();
+
+    public DbSet<ReferenceIndexRow> ReferenceIndex => Set<ReferenceIndexRow>();
+
+    public DbSet<QuantityIndexRow> QuantityIndex => Set<QuantityIndexRow>();
+
+    public DbSet<NumberIndexRow> NumberIndex => Set<NumberIndexRow>();
+
+    public DbSet<UriIndexRow> UriIndex => Set<UriIndexRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<ResourceRow>(e =>
+        {
+            e.ToTable("resources");
+            e.HasKey(r => r.Key);
+            e.Property(r => r.Type).HasMaxLength(64);
+            e.Property(r => r.LogicalId).HasMaxLength(64);
+            e.Property(r => r.VersionId).IsConcurrencyToken();
+            e.HasIndex(r => new { r.Type, r.LogicalId }).IsUnique();
+            e.HasIndex(r => new { r.Type, r.LastUpdated });
+        });
+
+        modelBuilder.Entity<ResourceVersionRow>(e =>
+        {
+            e.ToTable("resource_versions");
+            e.HasKey(v => v.Sequence);
+            e.Property(v => v.Type).HasMaxLength(64);
+            e.Property(v => v.LogicalId).HasMaxLength(64);
+            e.Property(v => v.Method).HasMaxLength(8);
+            e.HasOne(v => v.Resource).WithMany().HasForeignKey(v => v.ResourceKey).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(v => new { v.ResourceKey, v.VersionId }).IsUnique();
+            e.HasIndex(v => new { v.Type, v.Sequence });
+            e.HasIndex(v => v.LastUpdated);
+        });
+
+        Index<StringIndexRow>(modelBuilder, "search_string", e =>
+        {
+            e.Property(r => r.Normalized).HasMaxLength(256);
+            e.Property(r => r.Exact).HasMaxLength(256);
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Normalized });
+        });
+        Index<TokenIndexRow>(modelBuilder, "search_token", e =>
+        {
+            e.Property(r => r.System).HasMaxLength(256);
+            e.Property(r => r.Code).HasMaxLength(256);
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System });
+        });
+        Index<DateIndexRow>(modelBuilder, "search_date", e =>
+        {
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Start });
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.End });
+        });
+        Index<ReferenceIndexRow>(modelBuilder, "search_reference", e =>
+        {
+            e.Property(r => r.TargetType).HasMaxLength(64);
+            e.Property(r => r.TargetId).HasMaxLength(512);
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.TargetId, r.TargetType });
+        });
+        Index<QuantityIndexRow>(modelBuilder, "search_quantity", e =>
+        {
+            e.Property(r => r.System).HasMaxLength(256);
+            e.Property(r => r.Code).HasMaxLength(64);
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.Value });
+        });
+        Index<NumberIndexRow>(modelBuilder, "search_number", e =>
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Value }));
+        Index<UriIndexRow>(modelBuilder, "search_uri", e =>
+        {
+            e.Property(r => r.Uri).HasMaxLength(512);
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Uri });
+        });
+    }
+
+    private static void Index<T>(ModelBuilder modelBuilder, string table, Action<Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T>> configure)
+        where T : IndexRow
+    {
+        modelBuilder.Entity<T>(e =>
+        {
+            e.ToTable(table);
+            e.HasKey(r => r.Id);
+            e.HasOne(r => r.Resource).WithMany().HasForeignKey(r => r.ResourceKey).OnDelete(DeleteBehavior.Cascade);
+            e.Property(r => r.ResourceType).HasMaxLength(64);
+            e.Property(r => r.ParamName).HasMaxLength(64);
+            // Probe by resource: EXISTS sub-queries of multi-parameter searches, and re-indexing on update.
+            e.HasIndex(r => new { r.ResourceKey, r.ParamName });
+            configure(e);
+        });
+    }
+}
