@@ -144,7 +144,12 @@ internal sealed partial class FhirPathPatchApplier
         var owner = node.Parent.Poco;
         var property = PocoElements.Find(owner.GetType(), node.Name)
             ?? throw Unprocessable(op, $"the path selects '{node.Name}', which is not an element that can be changed.");
-        return (owner, property, property.IsCollection ? node.Index ?? 0 : null);
+        if (property.IsCollection && node.Index is null)
+        {
+            throw Unprocessable(op, $"the path selects '{node.Name}' without a position in its list.");
+        }
+
+        return (owner, property, property.IsCollection ? node.Index : null);
     }
 
     /// <summary>The list a path names. An empty list selects nothing, so then the path's last step names it on the owner.</summary>

@@ -63,9 +63,9 @@ internal static class FhirPathPatchReader
             throw FhirException.BadRequest($"{op.Describe()} has no '{name}' part.");
         }
 
-        if (op.Value is { Value: null, Part.Count: 0 })
+        if (op.Value is { Value: null, Resource: null, Part.Count: 0 })
         {
-            throw FhirException.BadRequest($"{op.Describe()}: the 'value' part has neither a value[x] nor parts.");
+            throw FhirException.BadRequest($"{op.Describe()}: the 'value' part has neither a value[x], a resource nor parts.");
         }
 
         return op;

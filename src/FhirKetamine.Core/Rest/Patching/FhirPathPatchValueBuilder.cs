@@ -5,7 +5,7 @@ namespace FhirKetamine.Core.Rest.Patching;
 
 /// <summary>
 /// Turns the "value" part of a FHIRPath Patch operation into a POCO of the type the target element needs:
-/// a value[x] of that type (a code also fits a coded element), or nested parts naming the element's children.
+/// a value[x] of that type (a code also fits a coded element), a resource (for contained), or nested parts naming the element's children.
 /// A value of the wrong type is a 422.
 /// </summary>
 internal static class FhirPathPatchValueBuilder
@@ -17,9 +17,16 @@ internal static class FhirPathPatchValueBuilder
             return Convert(value, property, op, elementPath);
         }
 
+        if (valuePart.Resource is { } resource)
+        {
+            return property.ImplementingType.IsInstanceOfType(resource)
+                ? resource.DeepCopy()
+                : throw FhirPathPatchApplier.Unprocessable(op, $"'{elementPath}' does not hold a resource.");
+        }
+
         if (valuePart.Part.Count == 0)
         {
-            throw FhirPathPatchApplier.Unprocessable(op, $"the value for '{elementPath}' has neither a value[x] nor parts.");
+            throw FhirPathPatchApplier.Unprocessable(op, $"the value for '{elementPath}' has neither a value[x], a resource nor parts.");
         }
 
         var type = property.ImplementingType;

@@ -13,7 +13,7 @@ internal static class JsonPatchDocumentReader
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(document, documentOptions: new JsonDocumentOptions { MaxDepth = 128 });
+            root = JsonNode.Parse(document, documentOptions: new JsonDocumentOptions { MaxDepth = FhirSerialization.MaxDepth });
         }
         catch (JsonException ex)
         {

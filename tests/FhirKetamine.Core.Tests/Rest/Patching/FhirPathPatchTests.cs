@@ -144,6 +144,40 @@ public sealed class FhirPathPatchTests
     }
 
     [Fact]
+    public void Replace_through_the_extension_function_changes_the_extension_value()
+    {
+        var patient = Patient();
+        patient.Extension.Add(new Extension("http://example.org/a", new FhirString("old")));
+        patient.Extension.Add(new Extension("http://example.org/b", new FhirString("other")));
+
+        var after = Apply(patient, Operation("replace", "Patient.extension('http://example.org/a').value", value: new FhirString("new")));
+
+        Assert.Equal(["new", "other"], after.Extension.Select(e => (e.Value as FhirString)?.Value));
+    }
+
+    [Fact]
+    public void Add_of_a_contained_resource_from_a_resource_part()
+    {
+        var op = Operation("add", "Patient", name: "contained");
+        op.Part.Add(new Part { Name = "value", Resource = new Practitioner { Id = "gp", Active = true } });
+
+        var after = Apply(Patient(), op);
+
+        Assert.Equal("gp", Assert.IsType<Practitioner>(Assert.Single(after.Contained)).Id);
+    }
+
+    [Fact]
+    public void Empty_value_part_is_400()
+    {
+        var op = Operation("replace", "Patient.active");
+        op.Part.Add(new Part { Name = "value" });
+
+        var ex = Fails(HttpStatusCode.BadRequest, () => Apply(Patient(), op));
+
+        Assert.Contains("Operation 0 (replace 'Patient.active')", ex.Message);
+    }
+
+    [Fact]
     public void Add_of_a_single_element_that_exists_is_422()
     {
         var ex = Fails(HttpStatusCode.UnprocessableEntity, () => Apply(Patient(), Operation("add", "Patient", name: "birthDate", value: new Date("1930-01-01"))));

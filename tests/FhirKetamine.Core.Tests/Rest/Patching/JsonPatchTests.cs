@@ -90,6 +90,21 @@ public sealed class JsonPatchTests
     }
 
     [Fact]
+    public void Test_compares_numbers_by_value()
+    {
+        var observation = new Observation { Id = "o1", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "8867-4"), Value = new Quantity(72, "/min") };
+
+        var after = patcher.ApplyJsonPatch(observation, """
+            [
+              { "op": "test", "path": "/valueQuantity/value", "value": 72.0 },
+              { "op": "replace", "path": "/valueQuantity/value", "value": 80 }
+            ]
+            """);
+
+        Assert.Equal(80m, Assert.IsType<Quantity>(Assert.IsType<Observation>(after).Value).Value);
+    }
+
+    [Fact]
     public void Failed_test_is_422_naming_the_operation_and_path()
     {
         var ex = Fails(HttpStatusCode.UnprocessableEntity, () => Apply(Patient(), """
