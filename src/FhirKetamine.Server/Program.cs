@@ -1,6 +1,27 @@
+using FhirKetamine.Core;
+using FhirKetamine.Server.Errors;
+using FhirKetamine.Server.Rest;
+using FhirKetamine.Server.Smart;
+using FhirKetamine.Server.Storage;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Fhir:MaxRequestBodyBytes", 16L * 1024 * 1024));
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<OperationOutcomeExceptionHandler>();
+builder.Services.AddFhirCore();
+builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
+builder.Services.AddCallerAccess(builder.Configuration);
+builder.Services.AddFhirRouting();
+builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
+app.UseExceptionHandler();
+app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
+app.UseCallerAccess();
+app.MapFhirHealthChecks();
+app.MapFhirEndpoints();
 app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -38,6 +38,12 @@ public sealed record FhirRequest(Interaction Interaction, SmartAccess Access)
     /// <summary>True for conditional update/delete/patch (a search in place of an id).</summary>
     public bool IsConditional { get; init; }
 
+    /// <summary>
+    /// A create inside a transaction whose id was assigned up front (so references to its fullUrl
+    /// could be rewritten): stored as a new resource with that id, answered 201.
+    /// </summary>
+    public bool CreateWithId { get; init; }
+
     /// <summary>Prefer: handling=strict makes unknown search parameters an error.</summary>
     public bool StrictHandling { get; init; }
 

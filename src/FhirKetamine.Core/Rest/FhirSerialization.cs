@@ -100,7 +100,7 @@ public sealed class FhirSerialization
 
     private void WriteJson(Resource resource, Stream output, OutputShape shape)
     {
-        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = shape.Pretty, SkipValidation = true });
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = shape.Pretty, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         _jsonWriter.Serialize(Shape(resource, shape), writer, Filter(shape));
     }
 

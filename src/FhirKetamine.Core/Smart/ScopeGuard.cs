@@ -17,6 +17,7 @@ public static class ScopeGuard
             Interaction.Read or Interaction.VRead or Interaction.HistoryInstance => 'r',
             Interaction.SearchType or Interaction.SearchSystem or Interaction.HistoryType or Interaction.HistorySystem => 's',
             Interaction.Create => 'c',
+            Interaction.Update when request.CreateWithId => 'c',
             Interaction.Update or Interaction.Patch => 'u',
             Interaction.Delete => 'd',
             _ => (char?)null,

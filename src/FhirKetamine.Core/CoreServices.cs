@@ -1,0 +1,25 @@
+using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Rest.Patching;
+using FhirKetamine.Core.Search;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirKetamine.Core;
+
+/// <summary>Registers the FHIR engine: shared singletons (parser, registry, indexer) and the per-request interactions.</summary>
+public static class CoreServices
+{
+    public static IServiceCollection AddFhirCore(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<FhirSerialization>();
+        services.AddSingleton<SearchParameterRegistry>();
+        services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<SearchQueryParser>();
+        services.AddSingleton<ResourcePatcher>();
+        services.AddSingleton<CapabilityStatementBuilder>();
+        services.AddScoped<SearchExecutor>();
+        services.AddScoped<ResourceInteractions>();
+        services.AddScoped<BundleProcessor>();
+        return services;
+    }
+}

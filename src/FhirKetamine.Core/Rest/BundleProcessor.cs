@@ -1,0 +1,301 @@
+using System.Net;
+using FhirKetamine.Core.Smart;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace FhirKetamine.Core.Rest;
+
+/// <summary>
+/// Batch and transaction Bundles. Each entry becomes a <see cref="FhirRequest"/> and replays the
+/// single-request path (<see cref="ResourceInteractions.HandleAsync"/>), scope check included.
+/// A transaction runs in one database transaction, in the order the spec gives (DELETE, POST, PUT/PATCH,
+/// GET), with <c>urn:uuid:</c> and conditional references resolved first; any failing entry rolls back all.
+/// </summary>
+public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.FhirDbContext db, FhirSerialization fhir, ILogger<BundleProcessor> logger)
+{
+    public const int MaxEntries = 10_000;
+
+    public async Task<FhirResponse> ProcessAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
+    {
+        if (bundle.Type is not (Bundle.BundleType.Batch or Bundle.BundleType.Transaction))
+        {
+            throw FhirException.BadRequest($"Only batch and transaction Bundles can be posted to the base URL, not '{bundle.Type}'.", "Bundle.type");
+        }
+
+        if (bundle.Entry.Count > MaxEntries)
+        {
+            throw new FhirException(HttpStatusCode.RequestEntityTooLarge, OperationOutcome.IssueType.TooCostly,
+                $"A Bundle may hold at most {MaxEntries} entries; this one has {bundle.Entry.Count}.");
+        }
+
+        return bundle.Type == Bundle.BundleType.Batch
+            ? await BatchAsync(bundle, access, baseUrl, ct)
+            : await TransactionAsync(bundle, access, baseUrl, ct);
+    }
+
+    private async Task<FhirResponse> BatchAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
+    {
+        var result = new Bundle { Type = Bundle.BundleType.BatchResponse };
+        foreach (var entry in bundle.Entry)
+        {
+            try
+            {
+                var response = await rest.HandleAsync(EntryRequests.From(entry, access, baseUrl), ct);
+                result.Entry.Add(ToEntry(response, baseUrl));
+            }
+            catch (FhirException ex)
+            {
+                db.ChangeTracker.Clear();
+                result.Entry.Add(new Bundle.EntryComponent
+                {
+                    Response = new Bundle.ResponseComponent { Status = EntryRequests.StatusLine(ex.Status), Outcome = ex.Outcome },
+                });
+            }
+        }
+
+        return new FhirResponse(HttpStatusCode.OK) { Resource = result };
+    }
+
+    private async Task<FhirResponse> TransactionAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
+    {
+        var requests = new FhirRequest[bundle.Entry.Count];
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            requests[i] = At(i, () => EntryRequests.From(bundle.Entry[i], access, baseUrl));
+        }
+
+        RejectDuplicateTargets(requests);
+        var responses = new FhirResponse[requests.Length];
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var ids = await AssignIdsAsync(bundle, requests, responses, ct);
+            foreach (var entry in bundle.Entry)
+            {
+                if (entry.Resource is { } resource)
+                {
+                    await ResolveReferencesAsync(resource, ids, ct);
+                }
+            }
+
+            foreach (var i in Order(requests))
+            {
+                if (responses[i] is not null)
+                {
+                    continue; // a conditional create that matched an existing resource
+                }
+
+                var request = requests[i] with { Resource = bundle.Entry[i].Resource ?? requests[i].Resource };
+                responses[i] = await At(i, () => rest.HandleAsync(request, ct));
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
+
+        LogTransaction(logger, requests.Length);
+        var result = new Bundle { Type = Bundle.BundleType.TransactionResponse };
+        result.Entry.AddRange(responses.Select(r => ToEntry(r, baseUrl)));
+        return new FhirResponse(HttpStatusCode.OK) { Resource = result };
+    }
+
+    /// <summary>
+    /// Gives every created resource its id before anything is written, so references to its
+    /// <c>fullUrl</c> can be rewritten; a conditional create that matches reuses the match's id.
+    /// </summary>
+    private async Task<Dictionary<string, string>> AssignIdsAsync(Bundle bundle, FhirRequest[] requests, FhirResponse[] responses, CancellationToken ct)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var request = requests[i];
+            if (request.Interaction != Interaction.Create)
+            {
+                if (request.Interaction == Interaction.Update && !request.IsConditional && bundle.Entry[i].FullUrl is { } putUrl)
+                {
+                    ids[putUrl] = $"{request.ResourceType}/{request.Id}";
+                }
+
+                continue;
+            }
+
+            string id;
+            if (request.IfNoneExist is { } condition)
+            {
+                var matches = await At(i, () => rest.MatchKeysAsync(request.ResourceType!, QueryString.Parse(condition), 2, ct));
+                if (matches.Count > 1)
+                {
+                    throw Entry(i, FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {request.ResourceType}."));
+                }
+
+                if (matches.Count == 1)
+                {
+                    responses[i] = await rest.ReadAsync(request with { Interaction = Interaction.Read, Id = matches[0] }, ct);
+                    id = matches[0];
+                }
+                else
+                {
+                    id = Guid.CreateVersion7().ToString();
+                }
+            }
+            else
+            {
+                id = Guid.CreateVersion7().ToString();
+            }
+
+            requests[i] = request with { Interaction = Interaction.Update, Id = id, IfNoneExist = null, CreateWithId = true };
+            if (bundle.Entry[i].Resource is { } resource)
+            {
+                resource.Id = id;
+            }
+
+            if (bundle.Entry[i].FullUrl is { } fullUrl)
+            {
+                ids[fullUrl] = $"{request.ResourceType}/{id}";
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>Rewrites references to entries' fullUrls, and conditional references (<c>Patient?identifier=…</c>) to the one match.</summary>
+    private async Task ResolveReferencesAsync(Base element, Dictionary<string, string> ids, CancellationToken ct)
+    {
+        foreach (var child in ChildrenOf(element))
+        {
+            if (child is ResourceReference { Reference: { } reference } target)
+            {
+                if (ids.TryGetValue(reference, out var local))
+                {
+                    target.Reference = local;
+                }
+                else if (reference.StartsWith("urn:uuid:", StringComparison.Ordinal) || reference.StartsWith("urn:oid:", StringComparison.Ordinal))
+                {
+                    throw FhirException.BadRequest($"Reference '{reference}' names no entry of this transaction.");
+                }
+                else if (reference.IndexOf('?', StringComparison.Ordinal) is var q and > 0 && ModelInfo.IsKnownResource(reference[..q]))
+                {
+                    var type = reference[..q];
+                    var matches = await rest.MatchKeysAsync(type, QueryString.Parse(reference[(q + 1)..]), 2, ct);
+                    target.Reference = matches.Count == 1
+                        ? $"{type}/{matches[0]}"
+                        : throw FhirException.PreconditionFailed($"Conditional reference '{reference}' matches {(matches.Count == 0 ? "no" : "more than one")} {type}.");
+                }
+            }
+
+            await ResolveReferencesAsync(child, ids, ct);
+        }
+    }
+
+    private static IEnumerable<Base> ChildrenOf(Base element)
+    {
+        foreach (var (_, value) in element.EnumerateElements())
+        {
+            switch (value)
+            {
+                case Base single:
+                    yield return single;
+                    break;
+                case IEnumerable<Base> many:
+                    foreach (var item in many.ToList())
+                    {
+                        yield return item;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>R4 http.html#trules: DELETE, then POST, then PUT and PATCH, then GET and HEAD; request order within each.</summary>
+    private static IEnumerable<int> Order(FhirRequest[] requests) =>
+        Enumerable.Range(0, requests.Length).OrderBy(i => requests[i] switch
+        {
+            { Interaction: Interaction.Delete } => 0,
+            { CreateWithId: true } or { Interaction: Interaction.Create } => 1,
+            { Interaction: Interaction.Update or Interaction.Patch } => 2,
+            _ => 3,
+        });
+
+    private static void RejectDuplicateTargets(FhirRequest[] requests)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            if (requests[i] is { Id: { } id, Interaction: Interaction.Update or Interaction.Delete or Interaction.Patch } request
+                && !seen.Add($"{request.ResourceType}/{id}"))
+            {
+                throw Entry(i, FhirException.BadRequest($"{request.ResourceType}/{id} is the target of more than one entry of this transaction."));
+            }
+        }
+
+    }
+
+    private Bundle.EntryComponent ToEntry(FhirResponse response, string baseUrl)
+    {
+        var entry = new Bundle.EntryComponent
+        {
+            Response = new Bundle.ResponseComponent
+            {
+                Status = EntryRequests.StatusLine(response.Status),
+                Location = response.Location is { } location ? $"{baseUrl}/{location}" : null,
+                Etag = response.ETag,
+                LastModified = response.LastUpdated is { } at ? new DateTimeOffset(at, TimeSpan.Zero) : null,
+                Outcome = response.Outcome,
+            },
+        };
+        if (response.HasResource)
+        {
+            entry.Resource = response.Resource ?? fhir.ParseStored(response.StoredJson!);
+            if (response.ResourceType is not null && response.Id is not null)
+            {
+                entry.FullUrl = $"{baseUrl}/{response.ResourceType}/{response.Id}";
+            }
+        }
+
+        return entry;
+    }
+
+    private static T At<T>(int index, Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (FhirException ex)
+        {
+            throw Entry(index, ex);
+        }
+    }
+
+    private static async Task<T> At<T>(int index, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (FhirException ex)
+        {
+            throw Entry(index, ex);
+        }
+    }
+
+    /// <summary>Says which entry failed, so the client can find it in a 100-entry transaction.</summary>
+    private static FhirException Entry(int index, FhirException ex)
+    {
+        foreach (var issue in ex.Outcome.Issue)
+        {
+            issue.Diagnostics = $"Bundle.entry[{index}]: {issue.Diagnostics}";
+        }
+
+        return new FhirException(ex.Status, ex.Outcome);
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Transaction of {Count} entries committed")]
+    private static partial void LogTransaction(ILogger logger, int count);
+}

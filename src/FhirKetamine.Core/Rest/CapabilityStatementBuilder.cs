@@ -1,0 +1,71 @@
+using FhirKetamine.Core.Search;
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Rest;
+
+/// <summary>
+/// Builds <c>GET /metadata</c> from what is really registered: every resource type the model knows with
+/// the interactions the engine implements, and the search parameters the registry indexes for it.
+/// </summary>
+public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry, TimeProvider clock)
+{
+    private static readonly CapabilityStatement.TypeRestfulInteraction[] TypeInteractions =
+    [
+        CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.Vread,
+        CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Patch,
+        CapabilityStatement.TypeRestfulInteraction.Delete, CapabilityStatement.TypeRestfulInteraction.HistoryInstance,
+        CapabilityStatement.TypeRestfulInteraction.HistoryType, CapabilityStatement.TypeRestfulInteraction.Create,
+        CapabilityStatement.TypeRestfulInteraction.SearchType,
+    ];
+
+    public CapabilityStatement Build(string baseUrl, string softwareVersion)
+    {
+        var rest = new CapabilityStatement.RestComponent
+        {
+            Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+            Interaction =
+            [
+                new() { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
+                new() { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
+                new() { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem },
+            ],
+        };
+
+        foreach (var type in ModelInfo.SupportedResources.Order(StringComparer.Ordinal))
+        {
+            var component = new CapabilityStatement.ResourceComponent
+            {
+                Type = type,
+                Interaction = TypeInteractions.Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }).ToList(),
+                Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
+                ReadHistory = true,
+                UpdateCreate = true,
+                ConditionalCreate = true,
+                ConditionalRead = CapabilityStatement.ConditionalReadStatus.FullSupport,
+                ConditionalUpdate = true,
+                ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.Single,
+                SearchParam =
+                [
+                    new() { Name = "_id", Type = SearchParamType.Token, Definition = "http://hl7.org/fhir/SearchParameter/Resource-id" },
+                    new() { Name = "_lastUpdated", Type = SearchParamType.Date, Definition = "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated" },
+                ],
+            };
+            component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
+                new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url }));
+            rest.Resource.Add(component);
+        }
+
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = clock.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent { Name = "FhirKetamine", Version = softwareVersion },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "FhirKetamine FHIR R4 server", Url = baseUrl },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = ["application/fhir+json", "application/fhir+xml"],
+            PatchFormat = ["application/json-patch+json", "application/fhir+json"],
+            Rest = [rest],
+        };
+    }
+}

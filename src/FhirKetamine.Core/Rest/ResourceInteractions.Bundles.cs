@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Net;
+using FhirKetamine.Core.Search;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace FhirKetamine.Core.Rest;
+
+/// <summary>The interactions that answer with a Bundle: search and history.</summary>
+public sealed partial class ResourceInteractions
+{
+    public async Task<FhirResponse> SearchAsync(FhirRequest request, CancellationToken ct)
+    {
+        var type = request.ResourceType!;
+        var query = queryParser.Parse(type, request.Parameters, request.StrictHandling);
+        var summaryCount = request.Parameters.Any(p => p.Key == "_summary" && p.Value == "count");
+        if (summaryCount)
+        {
+            query.Count = 0;
+        }
+
+        var page = await search.ExecuteAsync(query, ct);
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
+        foreach (var match in page.Matches)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{request.BaseUrl}/{match.Type}/{match.Id}",
+                Resource = fhir.ParseStored(match.Json),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        if (query.Ignored.Count > 0)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = Outcomes.Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.NotSupported,
+                    $"Ignored unknown search parameters: {string.Join(", ", query.Ignored)}. Send 'Prefer: handling=strict' to have them refused.", null),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
+            });
+        }
+
+        var basePath = $"{request.BaseUrl}/{type}?";
+        var linkParameters = query.ToLinkParameters().ToList();
+        string Link(int offset) => basePath + QueryString.Format(linkParameters.Append(new("_snapshot", page.Snapshot.ToString(CultureInfo.InvariantCulture)))
+            .Append(new("_offset", offset.ToString(CultureInfo.InvariantCulture))));
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Link(query.Offset) });
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "first", Url = Link(0) });
+        if (query.Offset > 0)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = Link(Math.Max(0, query.Offset - query.Count)) });
+        }
+
+        if (page.HasNext)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Link(query.Offset + query.Count) });
+        }
+
+        return new FhirResponse(HttpStatusCode.OK) { Resource = bundle };
+    }
+
+    public async Task<FhirResponse> HistoryAsync(FhirRequest request, CancellationToken ct)
+    {
+        var versions = db.Versions.AsNoTracking();
+        string path;
+        switch (request.Interaction)
+        {
+            case Interaction.HistoryInstance:
+                var (type, id) = Target(request);
+                if (!await db.Resources.AnyAsync(r => r.Type == type && r.LogicalId == id, ct))
+                {
+                    throw FhirException.NotFound($"{type}/{id} is not known.");
+                }
+
+                versions = versions.Where(v => v.Type == type && v.LogicalId == id);
+                path = $"{type}/{id}/_history";
+                break;
+            case Interaction.HistoryType:
+                var resourceType = request.ResourceType!;
+                versions = versions.Where(v => v.Type == resourceType);
+                path = $"{resourceType}/_history";
+                break;
+            default:
+                path = "_history";
+                break;
+        }
+
+        var count = SearchQuery.DefaultCount;
+        var offset = 0;
+        long? snapshot = null;
+        var kept = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in request.Parameters)
+        {
+            switch (name)
+            {
+                case "_count":
+                    count = Math.Clamp(ParseNumber(name, value), 1, SearchQuery.MaxCount);
+                    kept.Add(new(name, value));
+                    break;
+                case "_offset":
+                    offset = ParseNumber(name, value);
+                    break;
+                case "_snapshot":
+                    snapshot = ParseNumber(name, value);
+                    break;
+                case "_since":
+                    var since = Instant(name, value);
+                    versions = versions.Where(v => v.LastUpdated >= since);
+                    kept.Add(new(name, value));
+                    break;
+                case "_at":
+                    // The versions that were current at that moment: the latest of each resource not after it.
+                    var (_, _, atEnd) = DateSearch.Parse(name, value);
+                    versions = versions.Where(v => v.LastUpdated <= atEnd
+                        && !db.Versions.Any(w => w.ResourceKey == v.ResourceKey && w.LastUpdated <= atEnd && w.VersionId > v.VersionId));
+                    kept.Add(new(name, value));
+                    break;
+                case "_format" or "_pretty" or "_summary" or "_elements":
+                    break;
+                default:
+                    throw FhirException.BadRequest($"'{name}' is not a history parameter (use _count, _since, _at).", name);
+            }
+        }
+
+        var cutoff = snapshot ?? await db.Versions.MaxAsync(v => (long?)v.Sequence, ct) ?? 0;
+        versions = versions.Where(v => v.Sequence <= cutoff);
+        var total = await versions.CountAsync(ct);
+        var rows = await versions.OrderByDescending(v => v.Sequence).Skip(offset).Take(count)
+            .Select(v => new { v.Type, v.LogicalId, v.VersionId, v.LastUpdated, v.IsDeleted, v.Method, v.Json })
+            .ToListAsync(ct);
+
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
+        foreach (var row in rows)
+        {
+            var method = row.Method switch { "POST" => Bundle.HTTPVerb.POST, "DELETE" => Bundle.HTTPVerb.DELETE, "PATCH" => Bundle.HTTPVerb.PATCH, _ => Bundle.HTTPVerb.PUT };
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{request.BaseUrl}/{row.Type}/{row.LogicalId}",
+                Resource = row.IsDeleted ? null : fhir.ParseStored(row.Json),
+                Request = new Bundle.RequestComponent { Method = method, Url = method == Bundle.HTTPVerb.POST ? row.Type : $"{row.Type}/{row.LogicalId}" },
+                Response = new Bundle.ResponseComponent
+                {
+                    Status = row.IsDeleted ? "204" : row.VersionId == 1 ? "201" : "200",
+                    Etag = $"W/\"{row.VersionId}\"",
+                    LastModified = new DateTimeOffset(row.LastUpdated, TimeSpan.Zero),
+                },
+            });
+        }
+
+        string Link(int at) => $"{request.BaseUrl}/{path}?" + QueryString.Format(kept
+            .Append(new("_snapshot", cutoff.ToString(CultureInfo.InvariantCulture)))
+            .Append(new("_offset", at.ToString(CultureInfo.InvariantCulture))));
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Link(offset) });
+        if (offset + rows.Count < total)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Link(offset + count) });
+        }
+
+        if (offset > 0)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = Link(Math.Max(0, offset - count)) });
+        }
+
+        return new FhirResponse(HttpStatusCode.OK) { Resource = bundle };
+    }
+
+    private static int ParseNumber(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw FhirException.BadRequest($"{name} must be a non-negative integer.", name);
+
+    private static DateTime Instant(string name, string value) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
+            ? instant.UtcDateTime
+            : throw FhirException.BadRequest($"{name} must be an instant, e.g. 2026-01-01T00:00:00Z.", name);
+}

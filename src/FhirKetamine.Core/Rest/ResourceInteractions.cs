@@ -1,0 +1,426 @@
+using System.Globalization;
+using System.Net;
+using FhirKetamine.Core.Rest.Patching;
+using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Smart;
+using FhirKetamine.Core.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace FhirKetamine.Core.Rest;
+
+/// <summary>
+/// The FHIR RESTful interactions over the database, one method per interaction. Each write runs in one
+/// database transaction holding the new version, the current-row pointer and the search-index rows,
+/// or joins the caller's transaction (a transaction Bundle). Owns its <see cref="FhirDbContext"/>: scoped.
+/// </summary>
+public sealed partial class ResourceInteractions(
+    FhirDbContext db,
+    FhirSerialization fhir,
+    SearchIndexer indexer,
+    SearchQueryParser queryParser,
+    SearchExecutor search,
+    ResourcePatcher patcher,
+    TimeProvider clock,
+    ILogger<ResourceInteractions> logger)
+{
+    /// <summary>Runs any single interaction: the HTTP endpoints and every Bundle entry come through here.</summary>
+    public Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken ct)
+    {
+        ScopeGuard.Demand(request);
+        return request.Interaction switch
+        {
+            Interaction.Read => ReadAsync(request, ct),
+            Interaction.VRead => VReadAsync(request, ct),
+            Interaction.Create => CreateAsync(request, ct),
+            Interaction.Update => request.IsConditional ? ConditionalUpdateAsync(request, ct) : UpdateAsync(request, ct),
+            Interaction.Patch => PatchAsync(request, ct),
+            Interaction.Delete => request.IsConditional ? ConditionalDeleteAsync(request, ct) : DeleteAsync(request, ct),
+            Interaction.HistoryInstance or Interaction.HistoryType or Interaction.HistorySystem => HistoryAsync(request, ct),
+            Interaction.SearchType => SearchAsync(request, ct),
+            _ => throw new FhirException(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported,
+                $"The {request.Interaction} interaction is not supported here."),
+        };
+    }
+
+    public async Task<FhirResponse> ReadAsync(FhirRequest request, CancellationToken ct)
+    {
+        var (type, id) = Target(request);
+        var current = await db.Resources.AsNoTracking()
+            .Where(r => r.Type == type && r.LogicalId == id)
+            .Select(r => new { r.Key, r.VersionId, r.IsDeleted, r.LastUpdated })
+            .FirstOrDefaultAsync(ct) ?? throw FhirException.NotFound($"{type}/{id} is not known.");
+        if (current.IsDeleted)
+        {
+            throw Gone(type, id, current.VersionId);
+        }
+
+        if (NotModified(request, current.VersionId, current.LastUpdated))
+        {
+            return new FhirResponse(HttpStatusCode.NotModified) { ResourceType = type, Id = id, VersionId = current.VersionId, LastUpdated = current.LastUpdated };
+        }
+
+        var json = await db.Versions.AsNoTracking()
+            .Where(v => v.ResourceKey == current.Key && v.VersionId == current.VersionId)
+            .Select(v => v.Json).FirstAsync(ct);
+        return Stored(HttpStatusCode.OK, type, id, current.VersionId, current.LastUpdated, json);
+    }
+
+    public async Task<FhirResponse> VReadAsync(FhirRequest request, CancellationToken ct)
+    {
+        var (type, id) = Target(request);
+        if (!int.TryParse(request.VersionId, NumberStyles.None, CultureInfo.InvariantCulture, out var versionId))
+        {
+            throw FhirException.NotFound($"{type}/{id} has no version '{request.VersionId}'.");
+        }
+
+        var version = await db.Versions.AsNoTracking()
+            .Where(v => v.Type == type && v.LogicalId == id && v.VersionId == versionId)
+            .Select(v => new { v.IsDeleted, v.LastUpdated, v.Json })
+            .FirstOrDefaultAsync(ct) ?? throw FhirException.NotFound($"{type}/{id} has no version {versionId}.");
+        if (version.IsDeleted)
+        {
+            throw Gone(type, id, versionId);
+        }
+
+        if (NotModified(request, versionId, version.LastUpdated))
+        {
+            return new FhirResponse(HttpStatusCode.NotModified) { ResourceType = type, Id = id, VersionId = versionId, LastUpdated = version.LastUpdated };
+        }
+
+        return Stored(HttpStatusCode.OK, type, id, versionId, version.LastUpdated, version.Json);
+    }
+
+    public Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var type = request.ResourceType!;
+        var resource = Body(request);
+        if (request.IfNoneExist is { } condition)
+        {
+            var matches = await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
+            if (matches.Count > 1)
+            {
+                throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}.");
+            }
+
+            if (matches.Count == 1)
+            {
+                var existing = await ReadAsync(request with { Id = matches[0], IfNoneMatch = null, IfModifiedSince = null }, ct);
+                return existing with { Outcome = Outcomes.Information($"{type}/{matches[0]} already matches If-None-Exist '{condition}'; nothing was created.") };
+            }
+        }
+
+        return await WriteAsync(null, type, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+    }, ct);
+
+    public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var (type, id) = Target(request);
+        var resource = Body(request);
+        if (resource.Id is null)
+        {
+            throw FhirException.BadRequest("The resource in an update must carry its id (Resource.id).", $"{type}.id");
+        }
+
+        if (resource.Id != id)
+        {
+            throw FhirException.BadRequest($"The resource id '{resource.Id}' does not match the id '{id}' in the URL.", $"{type}.id");
+        }
+
+        if (!IsValidId(id))
+        {
+            throw FhirException.BadRequest($"'{id}' is not a valid FHIR id (1-64 characters of A-Z, a-z, 0-9, '-' and '.').");
+        }
+
+        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct);
+        CheckIfMatch(request, current);
+        var status = current is null || current.IsDeleted ? HttpStatusCode.Created : HttpStatusCode.OK;
+        return await WriteAsync(current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
+    }, ct);
+
+    public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var type = request.ResourceType!;
+        var resource = Body(request);
+        var matches = await MatchKeysAsync(type, request.Parameters, 2, ct);
+        switch (matches.Count)
+        {
+            case 0:
+                var id = resource.Id ?? NewId();
+                var existing = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct);
+                if (existing is { IsDeleted: false })
+                {
+                    throw FhirException.Conflict($"No {type} matches the condition, but {type}/{id} exists; refusing to overwrite it.");
+                }
+
+                return await WriteAsync(existing, type, id, resource, "PUT", HttpStatusCode.Created, ct);
+            case 1:
+                if (resource.Id is not null && resource.Id != matches[0])
+                {
+                    throw FhirException.BadRequest($"The resource id '{resource.Id}' differs from the matched {type}/{matches[0]}.", $"{type}.id");
+                }
+
+                var current = await db.Resources.FirstAsync(r => r.Type == type && r.LogicalId == matches[0], ct);
+                CheckIfMatch(request, current);
+                return await WriteAsync(current, type, matches[0], resource, "PUT", HttpStatusCode.OK, ct);
+            default:
+                throw FhirException.PreconditionFailed($"The condition matches more than one {type}; a conditional update needs exactly one.");
+        }
+    }, ct);
+
+    public Task<FhirResponse> PatchAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var type = request.ResourceType!;
+        var id = request.Id;
+        if (request.IsConditional)
+        {
+            var matches = await MatchKeysAsync(type, request.Parameters, 2, ct);
+            id = matches.Count switch
+            {
+                0 => throw FhirException.NotFound($"No {type} matches the condition of the conditional patch."),
+                1 => matches[0],
+                _ => throw FhirException.PreconditionFailed($"The condition matches more than one {type}; a conditional patch needs exactly one."),
+            };
+        }
+
+        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct)
+            ?? throw FhirException.NotFound($"{type}/{id} is not known.");
+        if (current.IsDeleted)
+        {
+            throw Gone(type, id!, current.VersionId);
+        }
+
+        CheckIfMatch(request, current);
+        var json = await db.Versions.Where(v => v.ResourceKey == current.Key && v.VersionId == current.VersionId).Select(v => v.Json).FirstAsync(ct);
+        var before = fhir.ParseStored(json);
+        var patched = request.PatchFormat switch
+        {
+            Rest.PatchFormat.JsonPatch => patcher.ApplyJsonPatch(before, request.PatchDocument ?? string.Empty),
+            Rest.PatchFormat.FhirPathPatch when request.Resource is Parameters parameters => patcher.ApplyFhirPathPatch(before, parameters),
+            _ => throw new FhirException(HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
+                "A patch must be a JSON Patch (application/json-patch+json) or a FHIRPath Patch Parameters resource."),
+        };
+        return await WriteAsync(current, type, id!, patched, "PATCH", HttpStatusCode.OK, ct);
+    }, ct);
+
+    public Task<FhirResponse> DeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var (type, id) = Target(request);
+        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct)
+            ?? throw FhirException.NotFound($"{type}/{id} is not known.");
+        CheckIfMatch(request, current);
+        if (current.IsDeleted)
+        {
+            return new FhirResponse(HttpStatusCode.NoContent) { ResourceType = type, Id = id, VersionId = current.VersionId };
+        }
+
+        return await WriteAsync(current, type, id, null, "DELETE", HttpStatusCode.NoContent, ct);
+    }, ct);
+
+    public Task<FhirResponse> ConditionalDeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        var type = request.ResourceType!;
+        var matches = await MatchKeysAsync(type, request.Parameters, 2, ct);
+        switch (matches.Count)
+        {
+            case 0:
+                return new FhirResponse(HttpStatusCode.NoContent) { Outcome = Outcomes.Information($"No {type} matched the condition; nothing was deleted.") };
+            case 1:
+                var current = await db.Resources.FirstAsync(r => r.Type == type && r.LogicalId == matches[0], ct);
+                return await WriteAsync(current, type, matches[0], null, "DELETE", HttpStatusCode.NoContent, ct);
+            default:
+                throw FhirException.PreconditionFailed($"The condition matches more than one {type}; conditional delete of several resources is not supported.");
+        }
+    }, ct);
+
+    /// <summary>Runs <paramref name="work"/> in a new transaction, or in the caller's if one is open (a transaction Bundle).</summary>
+    internal async Task<FhirResponse> InTransactionAsync(Func<Task<FhirResponse>> work, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work();
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var response = await work();
+            await transaction.CommitAsync(ct);
+            return response;
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The logical ids of the current resources matching a condition; at most <paramref name="limit"/>.
+    /// Always strict: an unknown parameter in a condition must not silently match everything.
+    /// </summary>
+    internal async Task<List<string>> MatchKeysAsync(string type, IEnumerable<KeyValuePair<string, string>> parameters, int limit, CancellationToken ct)
+    {
+        var query = queryParser.Parse(type, parameters, strict: true);
+        if (query.Clauses.Count == 0)
+        {
+            throw FhirException.BadRequest($"A conditional interaction needs at least one search parameter that {type} supports.");
+        }
+
+        return await search.Filter(query).OrderBy(r => r.Key).Select(r => r.LogicalId).Take(limit).ToListAsync(ct);
+    }
+
+    private async Task<FhirResponse> WriteAsync(ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
+    {
+        var version = (current?.VersionId ?? 0) + 1;
+        var now = Now();
+        var json = string.Empty;
+        if (resource is not null)
+        {
+            resource.Id = id;
+            resource.Meta ??= new Meta();
+            resource.Meta.VersionId = version.ToString(CultureInfo.InvariantCulture);
+            resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
+            json = fhir.ToJson(resource);
+        }
+
+        if (current is null)
+        {
+            current = new ResourceRow { Type = type, LogicalId = id };
+            db.Resources.Add(current);
+        }
+        else
+        {
+            await DeleteIndexRowsAsync(current.Key, ct);
+        }
+
+        current.VersionId = version;
+        current.LastUpdated = now;
+        current.IsDeleted = resource is null;
+        db.Versions.Add(new ResourceVersionRow
+        {
+            Resource = current, Type = type, LogicalId = id, VersionId = version, LastUpdated = now,
+            IsDeleted = resource is null, Method = method, Json = json,
+        });
+        if (resource is not null)
+        {
+            foreach (var row in indexer.Extract(resource).All)
+            {
+                row.Resource = current;
+                db.Add(row);
+            }
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex)
+        {
+            db.ChangeTracker.Clear();
+            LogWriteConflict(logger, type, id, ex.GetType().Name);
+            throw FhirException.Conflict($"{type}/{id} was changed by another request at the same time; read it again and retry.");
+        }
+
+        db.ChangeTracker.Clear();
+        LogWrite(logger, method, type, id, version);
+        var response = new FhirResponse(status)
+        {
+            ResourceType = type, Id = id, VersionId = version, LastUpdated = now,
+            Location = $"{type}/{id}/_history/{version}",
+        };
+        return resource is null ? response : response with { Resource = resource, StoredJson = json };
+    }
+
+    private async Task DeleteIndexRowsAsync(long key, CancellationToken ct)
+    {
+        await db.StringIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.TokenIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.DateIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.ReferenceIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.QuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.NumberIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.UriIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+    }
+
+    private static void CheckIfMatch(FhirRequest request, ResourceRow? current)
+    {
+        if (request.IfMatch is not { } ifMatch)
+        {
+            return;
+        }
+
+        if (current is null)
+        {
+            throw FhirException.PreconditionFailed($"If-Match {ifMatch}: {request.ResourceType}/{request.Id} does not exist.");
+        }
+
+        if (ParseETag(ifMatch) != current.VersionId)
+        {
+            throw FhirException.PreconditionFailed(
+                $"If-Match {ifMatch} does not match the current version W/\"{current.VersionId}\" of {current.Type}/{current.LogicalId}.");
+        }
+    }
+
+    private static bool NotModified(FhirRequest request, int versionId, DateTime lastUpdated)
+    {
+        if (request.IfNoneMatch is { } ifNoneMatch)
+        {
+            return ifNoneMatch.Trim() == "*" || ifNoneMatch.Split(',').Any(tag => ParseETag(tag) == versionId);
+        }
+
+        // HTTP dates have whole seconds.
+        return request.IfModifiedSince is { } since && lastUpdated.AddTicks(-(lastUpdated.Ticks % TimeSpan.TicksPerSecond)) <= since.UtcDateTime;
+    }
+
+    /// <summary>Accepts W/"3", "3" and 3.</summary>
+    internal static int? ParseETag(string tag)
+    {
+        var trimmed = tag.Trim();
+        if (trimmed.StartsWith("W/", StringComparison.Ordinal))
+        {
+            trimmed = trimmed[2..];
+        }
+
+        return int.TryParse(trimmed.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
+
+    private static (string Type, string Id) Target(FhirRequest request) =>
+        (request.ResourceType ?? throw FhirException.BadRequest("A resource type is required."),
+         request.Id ?? throw FhirException.BadRequest("A resource id is required."));
+
+    private static Resource Body(FhirRequest request)
+    {
+        var resource = request.Resource ?? throw FhirException.BadRequest("A resource body is required.");
+        if (resource.TypeName != request.ResourceType)
+        {
+            throw FhirException.BadRequest($"The body is a {resource.TypeName}, but the URL names {request.ResourceType}.", "resourceType");
+        }
+
+        return resource;
+    }
+
+    private static FhirException Gone(string type, string id, int versionId) =>
+        new(HttpStatusCode.Gone, OperationOutcome.IssueType.Deleted, $"{type}/{id} was deleted (version {versionId}).");
+
+    private static FhirResponse Stored(HttpStatusCode status, string type, string id, int versionId, DateTime lastUpdated, string json) =>
+        new(status) { ResourceType = type, Id = id, VersionId = versionId, LastUpdated = lastUpdated, StoredJson = json };
+
+    private DateTime Now()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+
+    private static string NewId() => Guid.CreateVersion7().ToString();
+
+    internal static bool IsValidId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "{Method} {ResourceType}/{Id} v{Version}")]
+    private static partial void LogWrite(ILogger logger, string method, string resourceType, string id, int version);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Write conflict on {ResourceType}/{Id} ({Error})")]
+    private static partial void LogWriteConflict(ILogger logger, string resourceType, string id, string error);
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using FhirKetamine.Core.Rest;
+using FhirKetamine.Server.Rest;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace FhirKetamine.Server.Errors;
+
+/// <summary>
+/// The one place errors become responses: a <see cref="FhirException"/> keeps its status and
+/// OperationOutcome; request-size and malformed-HTTP errors get theirs; anything else is a 500 whose
+/// OperationOutcome names the request id to find in the logs, never the exception or a stack trace.
+/// </summary>
+internal sealed partial class OperationOutcomeExceptionHandler(ILogger<OperationOutcomeExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, outcome) = exception switch
+        {
+            FhirException fhir => (fhir.Status, fhir.Outcome),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (HttpStatusCode.RequestEntityTooLarge,
+                Outcomes.Error(OperationOutcome.IssueType.TooCostly, "The request body is larger than this server accepts (Fhir:MaxRequestBodyBytes).")),
+            BadHttpRequestException bad => ((HttpStatusCode)bad.StatusCode, Outcomes.Error(OperationOutcome.IssueType.Invalid, "The HTTP request is malformed.")),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => ((HttpStatusCode)499, Outcomes.Error(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
+            _ => (HttpStatusCode.InternalServerError, Outcomes.Error(OperationOutcome.IssueType.Exception,
+                $"The server failed to process the request. Quote request id {http.TraceIdentifier} to the operator.")),
+        };
+
+        if (status == HttpStatusCode.InternalServerError)
+        {
+            LogUnhandled(logger, exception, http.Request.Method, http.Request.Path, http.TraceIdentifier);
+        }
+        else
+        {
+            LogRefused(logger, http.Request.Method, http.Request.Path, (int)status, exception.Message);
+        }
+
+        await WriteAsync(http, status, outcome);
+        return true;
+    }
+
+    /// <summary>Status codes produced without an exception (405 from routing, 404 with no route) also get an OperationOutcome.</summary>
+    public static async Task WriteStatusCodeAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = (HttpStatusCode)http.Response.StatusCode;
+        var outcome = status switch
+        {
+            HttpStatusCode.MethodNotAllowed => Outcomes.Error(OperationOutcome.IssueType.NotSupported, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
+            HttpStatusCode.NotFound => Outcomes.Error(OperationOutcome.IssueType.NotFound, $"Nothing is at {http.Request.Path}."),
+            _ => Outcomes.Error(OperationOutcome.IssueType.Processing, $"HTTP {(int)status}."),
+        };
+        await WriteAsync(http, status, outcome);
+    }
+
+    private static async Task WriteAsync(HttpContext http, HttpStatusCode status, OperationOutcome outcome)
+    {
+        http.Response.StatusCode = (int)status;
+        OutputShape shape;
+        try
+        {
+            shape = FhirHttp.ResponseShape(http) with { Summary = null, Elements = null };
+        }
+        catch (FhirException)
+        {
+            shape = OutputShape.Json;
+        }
+
+        await FhirResult.WriteAsync(http, shape, outcome);
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "{Method} {Path} refused with {Status}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string method, string path, int status, string reason);
+}

@@ -1,0 +1,52 @@
+using FhirKetamine.Core.Storage;
+using FhirKetamine.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace FhirKetamine.Server.Storage;
+
+/// <summary>Chooses the database provider from configuration and applies migrations at start-up.</summary>
+public static partial class StorageSetup
+{
+    public static IServiceCollection AddFhirStorage(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateOnStart();
+        var provider = configuration["Storage:Provider"] ?? "Sqlite";
+        var connectionString = configuration.GetConnectionString("Fhir") ?? "Data Source=data/fhirketamine.db";
+        switch (provider)
+        {
+            case "Sqlite":
+                // A relative file is relative to the content root, so the server runs from any working directory.
+                var sqlite = new SqliteConnectionStringBuilder(connectionString);
+                if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+                {
+                    sqlite.DataSource = Path.Combine(environment.ContentRootPath, sqlite.DataSource);
+                }
+
+                services.AddSqliteStorage(sqlite.ToString());
+                break;
+            case "Postgres":
+                throw new InvalidOperationException("Storage:Provider=Postgres is not available in this build yet; use Sqlite (the default).");
+            default:
+                throw new InvalidOperationException($"Unknown Storage:Provider '{provider}'; use Sqlite or Postgres.");
+        }
+
+        return services;
+    }
+
+    public static async Task MigrateFhirStorageAsync(this IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FhirDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StorageSetup));
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        if (pending.Count > 0)
+        {
+            LogMigrating(logger, pending.Count, string.Join(", ", pending));
+            await db.Database.MigrateAsync(ct);
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Applying {Count} database migration(s): {Migrations}")]
+    private static partial void LogMigrating(ILogger logger, int count, string migrations);
+}
