@@ -1,1 +1,54 @@
-﻿Console.WriteLine("Hello, World!");
+using FhirKetamine.Bench.Cli;
+using FhirKetamine.Bench.Fake;
+using FhirKetamine.Bench.Load;
+using FhirKetamine.Bench.Micro;
+using FhirKetamine.Bench.Prefill;
+
+const string Usage = """
+    FhirKetamine bench (see bench/README.md)
+
+      load        --scenario create|read|search|transaction|all (or a comma list) --clients 16 --duration 30 --warmup 5
+                  [--server-url http://127.0.0.1:PORT] [--server-dll PATH] [--no-build] [--results FILE.md]
+                  [--patients 2000 --per-patient 500 | --observations 1000000]   (dataset for search)
+      prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
+      ready       --runs 5 [--with-dataset]
+      micro       [BenchmarkDotNet switches, e.g. --filter *]
+      selftest    (checks generated FHIR against the server's strict parser, percentiles, Location parsing)
+      fake-server --port 5099 --seconds 300   (an in-memory stand-in to check the client)
+
+    The bench starts the server itself (Release build, temp SQLite file, free loopback port) unless
+    --server-url is given; it only ever targets loopback addresses, and every loop is bounded in time.
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+
+try
+{
+    var rest = new Args(args.Skip(1));
+    return args[0] switch
+    {
+        "load" => await LoadCommand.RunAsync(rest, cts.Token),
+        "prefill" => await PrefillCommand.RunAsync(rest, cts.Token),
+        "ready" => await ReadyCommand.RunAsync(rest, cts.Token),
+        "fake-server" => await FakeServer.RunAsync(rest, cts.Token),
+        "selftest" => SelfTest.Run(),
+        "micro" => MicroCommand.Run(args.Skip(1).ToArray()),
+        _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{Usage}"),
+    };
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException or TimeoutException)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
