@@ -12,7 +12,7 @@ public static class CoreServices
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<FhirSerialization>();
-        services.AddSingleton<SearchParameterRegistry>();
+        services.AddSingleton(_ => new SearchParameterRegistry());
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<ResourcePatcher>();

@@ -29,6 +29,11 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
         int? total = query.Total == "none" ? null : await rows.CountAsync(ct);
+        if (query.Count == 0)
+        {
+            return new SearchPage([], total, snapshot, false);
+        }
+
         var page = await Order(rows, query)
             .Skip(query.Offset)
             .Take(query.Count + 1)
@@ -36,7 +41,7 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
                 db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First()))
             .ToListAsync(ct);
 
-        var hasNext = page.Count > query.Count;
+        var hasNext = query.Count > 0 && page.Count > query.Count;
         if (hasNext)
         {
             page.RemoveAt(page.Count - 1);
