@@ -70,6 +70,17 @@ Usage: #definition
 * expression = "Condition.extension('http://fhir-ketamine.org/fhir/StructureDefinition/failed-antidepressant-trials').value"
 
 // ---------------------------------------------------------------------------------------------
+RuleSet: OpPart(path, name, min, max, doc)
+* {path}.name = #{name}
+* {path}.use = #out
+* {path}.min = {min}
+* {path}.max = "{max}"
+* {path}.documentation = "{doc}"
+
+RuleSet: OpLeaf(path, name, min, max, type, doc)
+* insert OpPart({path}, {name}, {min}, {max}, [[{doc}]])
+* {path}.type = #{type}
+
 Instance: ketamine-progress
 InstanceOf: OperationDefinition
 Usage: #definition
@@ -126,16 +137,27 @@ Description: "Per treatment plan of a patient: completed infusions and the PHQ-9
 * parameter[2].part[2].max = "1"
 * parameter[2].part[2].documentation = "Procedures with status completed that are basedOn the plan."
 * parameter[2].part[2].type = #integer
-* parameter[2].part[3].name = #session
-* parameter[2].part[3].use = #out
-* parameter[2].part[3].min = 0
-* parameter[2].part[3].max = "*"
-* parameter[2].part[3].documentation = "Per infusion: parts procedure (Reference), infusionNumber (positiveInt), date (dateTime), totalDoseMg (decimal), dosePerKg (Quantity), maxSystolic (integer), minSpO2 (decimal)."
-* parameter[2].part[4].name = #instrument
-* parameter[2].part[4].use = #out
-* parameter[2].part[4].min = 0
-* parameter[2].part[4].max = "*"
-* parameter[2].part[4].documentation = "Per instrument (PHQ-9 44261-6, GAD-7 70274-6): parts code (Coding), baseline (integer), latest (integer), changePercent (decimal), status (code: response | partial-response | no-response | remission | insufficient-data), score (repeating; parts date dateTime, value integer, observation Reference) and, for PHQ-9, item9 (repeating; parts date, value integer)."
+* insert OpPart(parameter[2].part[3], session, 0, *, [[One per infusion of the plan, by infusion number.]])
+* insert OpLeaf(parameter[2].part[3].part[0], procedure, 1, 1, Reference, [[The infusion Procedure.]])
+* insert OpLeaf(parameter[2].part[3].part[1], infusionNumber, 1, 1, positiveInt, [[Its infusion-number.]])
+* insert OpLeaf(parameter[2].part[3].part[2], date, 1, 1, dateTime, [[performedPeriod.start.]])
+* insert OpLeaf(parameter[2].part[3].part[3], totalDoseMg, 0, 1, decimal, [[Sum of dosage.dose (mg) of its MedicationAdministrations.]])
+* insert OpLeaf(parameter[2].part[3].part[4], dosePerKg, 0, 1, Quantity, [[The dose-per-kg extension (mg/kg).]])
+* insert OpLeaf(parameter[2].part[3].part[5], maxSystolic, 0, 1, integer, [[Highest systolic pressure during the infusion phase.]])
+* insert OpLeaf(parameter[2].part[3].part[6], minSpO2, 0, 1, decimal, [[Lowest SpO2 during the session.]])
+* insert OpPart(parameter[2].part[4], instrument, 0, *, [[One per instrument: PHQ-9 (44261-6) and GAD-7 (70274-6).]])
+* insert OpLeaf(parameter[2].part[4].part[0], code, 1, 1, Coding, [[The total's LOINC code.]])
+* insert OpLeaf(parameter[2].part[4].part[1], baseline, 0, 1, integer, [[Last total at most 7 days before infusion 1.]])
+* insert OpLeaf(parameter[2].part[4].part[2], latest, 0, 1, integer, [[Most recent total.]])
+* insert OpLeaf(parameter[2].part[4].part[3], changePercent, 0, 1, decimal, [[(baseline - latest) / baseline x 100.]])
+* insert OpLeaf(parameter[2].part[4].part[4], status, 1, 1, code, [[response | partial-response | no-response | remission | insufficient-data]])
+* insert OpPart(parameter[2].part[4].part[5], score, 0, *, [[The series, ordered by effective time.]])
+* insert OpLeaf(parameter[2].part[4].part[5].part[0], date, 1, 1, dateTime, [[Observation.effective.]])
+* insert OpLeaf(parameter[2].part[4].part[5].part[1], value, 1, 1, integer, [[The total.]])
+* insert OpLeaf(parameter[2].part[4].part[5].part[2], observation, 1, 1, Reference, [[The total Observation.]])
+* insert OpPart(parameter[2].part[4].part[6], item9, 0, *, [[PHQ-9 only: item 9 (44260-8, thoughts of self-harm) over time.]])
+* insert OpLeaf(parameter[2].part[4].part[6].part[0], date, 1, 1, dateTime, [[QuestionnaireResponse.authored.]])
+* insert OpLeaf(parameter[2].part[4].part[6].part[1], value, 1, 1, integer, [[Ordinal 0-3 of the answer.]])
 
 Instance: reindex
 InstanceOf: OperationDefinition

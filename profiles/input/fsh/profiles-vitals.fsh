@@ -46,7 +46,8 @@ Description: "SpO2 in %: core requires LOINC 2708-6; a pulse oximeter reading sh
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and (code='2708-6' or code='59408-5')).exists()"
 * insert InfusionVitalRules
 * code.coding contains PulseOximetryCode 0..1 MS
-* code.coding[PulseOximetryCode] = $LOINC#59408-5
+* code.coding[PulseOximetryCode].system = $LOINC
+* code.coding[PulseOximetryCode].code = #59408-5
 
 Profile: KetamineRespiratoryRate
 Parent: $vs-resprate

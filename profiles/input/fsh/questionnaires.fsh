@@ -62,7 +62,7 @@ Description: "Patient Health Questionnaire-9 (LOINC 44249-1): nine items over th
 * insert ScoredItem(6, phq9-7, 44252-5, [[Trouble concentrating on things, such as reading the newspaper or watching television]])
 * insert ScoredItem(7, phq9-8, 44253-3, [[Moving or speaking so slowly that other people could have noticed. Or the opposite - being so fidgety or restless that you have been moving around a lot more than usual]])
 * insert ScoredItem(8, phq9-9, 44260-8, [[Thoughts that you would be better off dead, or of hurting yourself in some way]])
-* insert TotalItem(9, phq9-total, $LOINC#44261-6, [[PHQ-9 total score]], [[%resource.repeat(item).where(linkId.startsWith('phq9-') and linkId != 'phq9-total').answer.value.ordinal().sum()]])
+* insert TotalItem(9, phq9-total, $LOINC#44261-6, [[PHQ-9 total score]], [[%resource.repeat(item).where(linkId.startsWith('phq9-') and linkId != 'phq9-total').answer.value.weight().sum()]])
 * item[10].linkId = "phq9-difficulty"
 * item[10].code = $LOINC#69722-7 "How difficult have these problems made it for you to do your work, take care of things at home, or get along with other people?"
 * item[10].text = "If you checked off any problems, how difficult have these problems made it for you to do your work, take care of things at home, or get along with other people?"
@@ -96,7 +96,7 @@ Description: "Generalized Anxiety Disorder 7-item scale (LOINC 69737-5), total 0
 * insert ScoredItem(4, gad7-5, 69735-9, [[Being so restless that it is hard to sit still]])
 * insert ScoredItem(5, gad7-6, 69689-8, [[Becoming easily annoyed or irritable]])
 * insert ScoredItem(6, gad7-7, 69736-7, [[Feeling afraid as if something awful might happen]])
-* insert TotalItem(7, gad7-total, $LOINC#70274-6, [[GAD-7 total score]], [[%resource.repeat(item).where(linkId.startsWith('gad7-') and linkId != 'gad7-total').answer.value.ordinal().sum()]])
+* insert TotalItem(7, gad7-total, $LOINC#70274-6, [[GAD-7 total score]], [[%resource.repeat(item).where(linkId.startsWith('gad7-') and linkId != 'gad7-total').answer.value.weight().sum()]])
 
 RuleSet: Pcl5Item(item, n, text)
 * item[{item}].linkId = "pcl5-{n}"
@@ -159,7 +159,7 @@ Description: "PTSD Checklist for DSM-5 (Weathers et al., National Center for PTS
 * insert Pcl5Item(17, 18, [[Feeling jumpy or easily startled?]])
 * insert Pcl5Item(18, 19, [[Having difficulty concentrating?]])
 * insert Pcl5Item(19, 20, [[Trouble falling or staying asleep?]])
-* insert TotalItem(20, pcl5-total, KetamineObservationCS#pcl5-total, [[PCL-5 total score]], [[%resource.repeat(item).where(linkId.startsWith('pcl5-') and linkId != 'pcl5-total').answer.value.ordinal().sum()]])
+* insert TotalItem(20, pcl5-total, KetamineObservationCS#pcl5-total, [[PCL-5 total score]], [[%resource.repeat(item).where(linkId.startsWith('pcl5-') and linkId != 'pcl5-total').answer.value.weight().sum()]])
 
 RuleSet: BooleanItem(item, linkId, text)
 * item[{item}].linkId = "{linkId}"

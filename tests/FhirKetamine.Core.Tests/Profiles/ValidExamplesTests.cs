@@ -1,0 +1,58 @@
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Tests.Profiles;
+
+[Collection(ProfileValidatorCollection.Name)]
+public sealed class ValidExamplesTests(ProfileValidatorFixture fixture)
+{
+    public static TheoryData<string> Examples() => new(IgFiles.ValidExamples());
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Valid_example_validates_against_core_and_its_profile_with_no_errors(string example)
+    {
+        var resource = IgFiles.Parse(IgFiles.ExamplePath(example));
+
+        var outcome = fixture.Validate(resource);
+
+        Assert.True(Errors(outcome).Count == 0, Describe(outcome));
+    }
+
+    [Fact]
+    public void Every_profile_in_the_package_has_at_least_one_valid_example()
+    {
+        var profiles = fixture.PackageResources.Values.OfType<StructureDefinition>()
+            .Where(sd => sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint
+                && sd.Kind == StructureDefinition.StructureDefinitionKind.Resource && sd.Abstract != true)
+            .Select(sd => sd.Url)
+            .ToHashSet();
+        var exemplified = IgFiles.ValidExamples()
+            .Select(e => IgFiles.Parse(IgFiles.ExamplePath(e)))
+            .SelectMany(r => r.Meta?.Profile ?? [])
+            .ToHashSet();
+        exemplified.UnionWith(fixture.PackageResources.Values.SelectMany(r => r.Meta?.Profile ?? []));
+
+        Assert.Empty(profiles.Except(exemplified).Order());
+    }
+
+    [Fact]
+    public void Conformance_resources_of_the_package_validate_with_no_errors()
+    {
+        var failures = fixture.PackageResources
+            .Where(kv => kv.Value is not StructureDefinition)
+            .Select(kv => (kv.Key, Outcome: fixture.Validate(kv.Value)))
+            .Where(r => Errors(r.Outcome).Count > 0)
+            .Select(r => $"{r.Key}: {Describe(r.Outcome)}")
+            .ToList();
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    internal static List<OperationOutcome.IssueComponent> Errors(OperationOutcome outcome) =>
+        outcome.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
+            .ToList();
+
+    internal static string Describe(OperationOutcome outcome) =>
+        string.Join("\n", outcome.Issue.Select(i =>
+            $"{i.Severity} {i.Code} [{string.Join(",", i.Expression)}] {i.Details?.Text}"));
+}
