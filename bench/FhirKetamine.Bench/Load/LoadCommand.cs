@@ -267,7 +267,7 @@ internal static class LoadCommand
     private static void Report(List<ScenarioResult> results, List<string> readyTimes, string? resultsFile)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Results ({DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}, {Environment.ProcessorCount} cores, client and server on the same machine):");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Results ({DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}, {Environment.ProcessorCount} cores, client and server on the same machine; CPU columns are shares of all cores, machine CPU includes everything else running):");
         sb.AppendLine(ScenarioResult.TableHeader);
         foreach (var r in results)
         {

@@ -26,11 +26,13 @@ internal static class LoadLoop
         var errors = new ConcurrentQueue<string>();
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var serverCpu0 = serverCpu();
+        var machine0 = MachineCpu.Read();
         var started = Stopwatch.GetTimestamp();
         var perClient = await RunClientsAsync(clients, duration, request, errors, ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var serverCpuUsed = serverCpu() - serverCpu0;
         var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu0;
+        var machineBusy = MachineCpu.PercentBusy(machine0, MachineCpu.Read());
 
         var all = new List<long>(perClient.Sum(c => c.Latencies.Count));
         foreach (var c in perClient)
@@ -45,6 +47,7 @@ internal static class LoadLoop
             LatencyStats.From(all), itemsPerRequest,
             serverCpu0 < TimeSpan.Zero || serverCpuUsed < TimeSpan.Zero ? double.NaN : 100.0 * serverCpuUsed / elapsed / cores,
             100.0 * clientCpuUsed / elapsed / cores,
+            machineBusy,
             errors.Distinct().Take(5).ToList());
     }
 

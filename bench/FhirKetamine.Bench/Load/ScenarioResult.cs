@@ -13,16 +13,17 @@ internal sealed record ScenarioResult(
     int ItemsPerRequest,
     double ServerCpuPercent,
     double ClientCpuPercent,
+    double MachineCpuPercent,
     IReadOnlyList<string> SampleErrors)
 {
     public double Throughput => Ok / Seconds;
 
     public static string TableHeader =>
-        "| scenario | clients | duration (s) | requests ok | throughput (req/s) | resources/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | errors | server CPU | client CPU |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| scenario | clients | duration (s) | requests ok | throughput (req/s) | resources/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | errors | server CPU | client CPU | machine CPU |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     public string TableRow => string.Create(CultureInfo.InvariantCulture,
-        $"| {Scenario} | {Clients} | {Seconds:F0} | {Ok} | {Throughput:F0} | {Throughput * ItemsPerRequest:F0} | {Latency.P50Ms:F2} | {Latency.P95Ms:F2} | {Latency.P99Ms:F2} | {Latency.MaxMs:F1} | {Errors} | {Cpu(ServerCpuPercent)} | {Cpu(ClientCpuPercent)} |");
+        $"| {Scenario} | {Clients} | {Seconds:F0} | {Ok} | {Throughput:F0} | {Throughput * ItemsPerRequest:F0} | {Latency.P50Ms:F2} | {Latency.P95Ms:F2} | {Latency.P99Ms:F2} | {Latency.MaxMs:F1} | {Errors} | {Cpu(ServerCpuPercent)} | {Cpu(ClientCpuPercent)} | {Cpu(MachineCpuPercent)} |");
 
     private static string Cpu(double percent) =>
         double.IsNaN(percent) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{percent:F0}%");
