@@ -33,12 +33,6 @@ Description: "Clinician-Administered Dissociative States Scale total (0-92), tak
 * code = KetamineObservationCS#cadss-total
 * valueInteger ^minValueInteger = 0
 * valueInteger ^maxValueInteger = 92
-* obeys ket-score-cadss
-
-Invariant: ket-score-cadss
-Description: "CADSS total is between 0 and 92."
-Severity: #error
-Expression: "value.ofType(integer).all($this >= 0 and $this <= 92)"
 
 Profile: KetamineSedationScore
 Parent: KetamineScoreObservation
@@ -49,12 +43,6 @@ Description: "Modified Observer's Assessment of Alertness/Sedation (0-5; 5 = res
 * code = KetamineObservationCS#moaas
 * valueInteger ^minValueInteger = 0
 * valueInteger ^maxValueInteger = 5
-* obeys ket-score-moaas
-
-Invariant: ket-score-moaas
-Description: "MOAA/S is between 0 and 5."
-Severity: #error
-Expression: "value.ofType(integer).all($this >= 0 and $this <= 5)"
 
 Profile: KetamineRecoveryScore
 Parent: KetamineScoreObservation
@@ -65,12 +53,6 @@ Description: "Modified Aldrete score (0-10); discharge needs 9 or more (Aldrete,
 * code = KetamineObservationCS#aldrete-total
 * valueInteger ^minValueInteger = 0
 * valueInteger ^maxValueInteger = 10
-* obeys ket-score-aldrete
-
-Invariant: ket-score-aldrete
-Description: "Modified Aldrete score is between 0 and 10."
-Severity: #error
-Expression: "value.ofType(integer).all($this >= 0 and $this <= 10)"
 
 Profile: Phq9Total
 Parent: KetamineScoreObservation
@@ -82,12 +64,6 @@ Description: "PHQ-9 total (LOINC 44261-6, 0-27), derived from one PHQ-9 Question
 * valueInteger ^minValueInteger = 0
 * valueInteger ^maxValueInteger = 27
 * derivedFrom 1..1
-* obeys ket-score-phq9
-
-Invariant: ket-score-phq9
-Description: "PHQ-9 total is between 0 and 27."
-Severity: #error
-Expression: "value.ofType(integer).all($this >= 0 and $this <= 27)"
 
 Profile: Gad7Total
 Parent: KetamineScoreObservation
@@ -99,9 +75,3 @@ Description: "GAD-7 total (LOINC 70274-6, 0-21), derived from one GAD-7 Question
 * valueInteger ^minValueInteger = 0
 * valueInteger ^maxValueInteger = 21
 * derivedFrom 1..1
-* obeys ket-score-gad7
-
-Invariant: ket-score-gad7
-Description: "GAD-7 total is between 0 and 21."
-Severity: #error
-Expression: "value.ofType(integer).all($this >= 0 and $this <= 21)"

@@ -89,7 +89,6 @@ Description: "Capnography: carbon dioxide at end expiration (LOINC 19889-5), mm[
 * code = $LOINC#19889-5 "Carbon dioxide [Partial pressure] in Exhaled gas --at end expiration"
 * value[x] only Quantity
 * valueQuantity.value 1..1
-* valueQuantity.unit = "mmHg"
 * valueQuantity.system 1..1
 * valueQuantity.system = $UCUM
 * valueQuantity.code 1..1
