@@ -1,8 +1,14 @@
 using FhirKetamine.Core;
+using FhirKetamine.Server;
 using FhirKetamine.Server.Errors;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
+
+if (args is ["--healthcheck", var probeUrl])
+{
+    return await HealthProbe.RunAsync(probeUrl);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Fhir:MaxRequestBodyBytes", 16L * 1024 * 1024));
@@ -21,7 +27,8 @@ app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseCallerAccess();
 app.MapFhirHealthChecks();
 app.MapFhirEndpoints();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

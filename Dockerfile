@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# FhirKetamine: multi-stage build (SDK → ASP.NET runtime), runs as a non-root user on port 8080.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props FhirKetamine.sln ./
+COPY src/FhirKetamine.Core/FhirKetamine.Core.csproj src/FhirKetamine.Core/
+COPY src/FhirKetamine.Storage.Sqlite/FhirKetamine.Storage.Sqlite.csproj src/FhirKetamine.Storage.Sqlite/
+COPY src/FhirKetamine.Server/FhirKetamine.Server.csproj src/FhirKetamine.Server/
+RUN dotnet restore src/FhirKetamine.Server/FhirKetamine.Server.csproj
+COPY src/ src/
+RUN dotnet publish src/FhirKetamine.Server/FhirKetamine.Server.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+RUN mkdir -p /data && chown -R app:app /data
+USER app
+ENV ASPNETCORE_URLS=http://+:8080 \
+    ConnectionStrings__Fhir="Data Source=/data/fhirketamine.db"
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["dotnet", "FhirKetamine.Server.dll", "--healthcheck", "http://localhost:8080/health/ready"]
+ENTRYPOINT ["dotnet", "FhirKetamine.Server.dll"]

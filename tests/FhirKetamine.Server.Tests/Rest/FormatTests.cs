@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Server.Tests.Rest;
+
+public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirServerFactory>
+{
+    private readonly HttpClient _client = factory.CreateFhirClient();
+
+    [Fact]
+    public async Task Xml_in_and_xml_out()
+    {
+        const string xml = "<Patient xmlns=\"http://hl7.org/fhir\"><name><family value=\"Dubois\"/></name></Patient>";
+        var request = new HttpRequestMessage(HttpMethod.Post, "Patient") { Content = Fhir.Json(xml, "application/fhir+xml") };
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("application/fhir+xml", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<family value=\"Dubois\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Format_parameter_wins_over_accept_and_pretty_indents()
+    {
+        var created = await _client.CreateAsync(Fhir.Patient("Larsen"));
+
+        var xml = await _client.GetAsync($"Patient/{created.Id}?_format=xml");
+        var pretty = await _client.GetStringAsync($"Patient/{created.Id}?_pretty=true");
+
+        Assert.Equal("application/fhir+xml", xml.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\n", pretty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_format_is_406()
+    {
+        var created = await _client.CreateAsync(Fhir.Patient());
+
+        Assert.Equal(HttpStatusCode.NotAcceptable, (await _client.GetAsync($"Patient/{created.Id}?_format=yaml")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Summary_and_elements_return_a_subsetted_resource()
+    {
+        var patient = Fhir.Patient("Costa");
+        patient.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\">Ana Costa</div>" };
+        patient.Contact = [new Patient.ContactComponent { Name = new HumanName { Family = "Costa" } }];
+        var created = await _client.CreateAsync(patient);
+
+        var summary = await (await _client.GetAsync($"Patient/{created.Id}?_summary=true")).ReadAsync<Patient>();
+        var elements = await (await _client.GetAsync($"Patient/{created.Id}?_elements=gender")).ReadAsync<Patient>();
+
+        Assert.Empty(summary.Contact); // contact is not a summary element
+        Assert.NotEmpty(summary.Name);
+        Assert.Contains(summary.Meta!.Tag, t => t.Code == "SUBSETTED");
+        Assert.Equal(AdministrativeGender.Female, elements.Gender);
+        Assert.Empty(elements.Name);
+        Assert.Contains(elements.Meta!.Tag, t => t.Code == "SUBSETTED");
+    }
+
+    [Fact]
+    public async Task Metadata_is_a_capability_statement_generated_from_the_registry()
+    {
+        var statement = await (await _client.GetAsync("metadata")).ReadAsync<CapabilityStatement>();
+
+        Assert.Equal(FHIRVersion.N4_0_1, statement.FhirVersion);
+        var observation = Assert.Single(statement.Rest[0].Resource, r => r.Type == "Observation");
+        Assert.Contains(observation.SearchParam, p => p.Name == "patient" && p.Type == SearchParamType.Reference);
+        Assert.Contains(observation.SearchParam, p => p.Name == "value-quantity");
+        Assert.Contains(observation.Interaction, i => i.Code == CapabilityStatement.TypeRestfulInteraction.Patch);
+        Assert.Contains(statement.Rest[0].Interaction, i => i.Code == CapabilityStatement.SystemRestfulInteraction.Transaction);
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer()
+    {
+        var client = factory.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+}
