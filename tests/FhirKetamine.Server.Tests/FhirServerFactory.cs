@@ -15,7 +15,7 @@ public sealed class FhirServerFactory : WebApplicationFactory<Program>
     {
     }
 
-    public FhirServerFactory(string databasePath)
+    internal FhirServerFactory(string databasePath)
     {
         DatabasePath = databasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
