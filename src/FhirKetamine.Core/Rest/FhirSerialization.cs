@@ -132,7 +132,8 @@ public sealed class FhirSerialization
     {
         if (shape.Elements is { Count: > 0 } elements)
         {
-            return SerializationFilter.ForElementsFactory([.. elements]);
+            // meta stays, so the client sees the SUBSETTED tag.
+            return SerializationFilter.ForElementsFactory([.. elements.Append("meta").Distinct(StringComparer.Ordinal)]);
         }
 
         return shape.Summary switch

@@ -126,8 +126,14 @@ internal static class FhirEndpoints
     {
         var segments = http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var type = segments.Length > 1 ? segments[1] : null;
-        throw type is not null && !ModelInfo.IsKnownResource(type) && !type.StartsWith('$')
-            ? FhirException.NotFound($"'{type}' is not a FHIR R4 resource type.")
+        if (type is not null && !ModelInfo.IsKnownResource(type) && !type.StartsWith('$') && type != "_history")
+        {
+            throw FhirException.NotFound($"'{type}' is not a FHIR R4 resource type.");
+        }
+
+        // A known type with a path shape the route table has under another method: 405 (R4 http.html).
+        throw type is not null && segments.Length <= 5
+            ? new FhirException(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported, $"{http.Request.Method} is not allowed on {http.Request.Path}.")
             : new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotSupported, $"No FHIR interaction answers {http.Request.Method} {http.Request.Path}.");
     }
 }

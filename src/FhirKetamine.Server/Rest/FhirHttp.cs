@@ -43,12 +43,37 @@ internal static class FhirHttp
         return http.RequestServices.GetRequiredService<FhirSerialization>().Parse(body, format);
     }
 
+    /// <summary>
+    /// Reads the body, refusing more than <c>Fhir:MaxRequestBodyBytes</c> with 413. Kestrel enforces the
+    /// same limit on the socket; this check also holds behind other servers and in the test host.
+    /// </summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext http, CancellationToken ct)
     {
+        var limit = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Fhir:MaxRequestBodyBytes", 16L * 1024 * 1024);
+        if (http.Request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
         using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         return buffer.ToArray();
     }
+
+    private static FhirException TooLarge(long limit) =>
+        new(HttpStatusCode.RequestEntityTooLarge, OperationOutcome.IssueType.TooCostly,
+            $"The request body is larger than the {limit} bytes this server accepts (Fhir:MaxRequestBodyBytes).");
 
     public static FhirFormat RequestFormat(HttpContext http)
     {
