@@ -28,7 +28,7 @@ HOME="$cache_home" FPL_REGISTRY="http://127.0.0.1:9" ./node_modules/.bin/sushi b
 status=$?
 set -e
 grep -E '^(error|warn) ' -A3 "$log" || true
-summary="$(grep -E '[0-9]+ Errors? +[0-9]+ Warnings?' "$log" || true)"
+summary="$(grep -m1 -E '[0-9]+ Errors? +[0-9]+ Warnings?' "$log" || true)"
 echo "SUSHI: ${summary//|/}"
 if [[ $status -ne 0 ]] || ! grep -qE '\| +.* 0 Errors ' "$log"; then
   echo "SUSHI failed (exit $status); full log:" >&2
