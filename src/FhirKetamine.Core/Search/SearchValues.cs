@@ -35,11 +35,49 @@ public static class SearchValues
             }
 
             lastWasSpace = false;
-            builder.Append(char.ToLowerInvariant(c));
+            var lower = char.ToLowerInvariant(c);
+            if (lower < '\u00DF' || lower > '\u017F')
+            {
+                builder.Append(lower);
+            }
+            else
+            {
+                builder.Append(FoldLatin(lower));
+            }
         }
 
         return Truncate(builder.ToString().Normalize(NormalizationForm.FormC), 256);
     }
+
+    /// <summary>
+    /// Base letters of U+0100–U+017F (Latin Extended-A) in code-point order; the two ligatures are folded in
+    /// <see cref="FoldLatin"/>.
+    /// </summary>
+    private static readonly string LatinExtendedA = string.Concat(
+        new string('a', 6), new string('c', 8), new string('d', 4), new string('e', 10), new string('g', 8),
+        new string('h', 4), new string('i', 10), "??", new string('j', 2), new string('k', 3), new string('l', 10),
+        new string('n', 9), new string('o', 6), "??", new string('r', 6), new string('s', 8), new string('t', 6),
+        new string('u', 12), new string('w', 2), new string('y', 3), new string('z', 6), "s");
+
+    /// <summary>Base letters of U+00E0–U+00FF (lower-case Latin-1 Supplement); ÷ stays itself.</summary>
+    private const string Latin1Lower = "aaaaaa?ceeeeiiiidnooooo\u00F7ouuuuy?y";
+
+    /// <summary>
+    /// Removes the accent of a precomposed lower-case Latin letter (é → e, ø → o, ß → ss). FormD decomposition
+    /// cannot be relied on for this: with InvariantGlobalization (Directory.Build.props) string.Normalize leaves
+    /// non-ASCII text as it is, so "rive" would not find "Rivéra".
+    /// </summary>
+    private static string FoldLatin(char c) => c switch
+    {
+        '\u00DF' => "ss",
+        '\u00E6' => "ae",
+        '\u00FE' => "th",
+        '\u0133' or '\u0132' => "ij",
+        '\u0153' or '\u0152' => "oe",
+        >= '\u00E0' and <= '\u00FF' => Latin1Lower[c - '\u00E0'].ToString(),
+        >= '\u0100' and <= '\u017F' => LatinExtendedA[c - '\u0100'].ToString(),
+        _ => c.ToString(),
+    };
 
     public static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
