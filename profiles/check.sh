@@ -11,8 +11,13 @@ if [[ -z "${FHIR_CACHE_HOME:-}" ]]; then
 fi
 "$here/build.sh"
 cd "$here/.."
-git add -N -- profiles/package examples/valid examples/journey 2>/dev/null || true
-if ! git diff --exit-code --stat -- profiles/package examples/valid examples/journey; then
+paths=(profiles/package examples/valid examples/journey)
+untracked="$(git ls-files --others --exclude-standard -- "${paths[@]}")"
+if [[ -n "$untracked" ]]; then
+  echo "Generated files not in git:" >&2
+  echo "$untracked" >&2
+fi
+if ! git diff --exit-code --stat -- "${paths[@]}" || [[ -n "$untracked" ]]; then
   echo "profiles/package or examples/ differ from the FSH sources: run profiles/build.sh and commit the result." >&2
   exit 1
 fi

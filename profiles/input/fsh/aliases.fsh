@@ -24,3 +24,12 @@ Alias: $vs-bodyweight = http://hl7.org/fhir/StructureDefinition/bodyweight
 Alias: $vs-vitalsigns = http://hl7.org/fhir/StructureDefinition/vitalsigns
 // The IG's own "profile selection by content" rule, an extension on each StructureDefinition (README).
 Alias: $applies-when = http://fhir-ketamine.org/fhir/StructureDefinition/applies-when
+
+// Metadata of every StructureDefinition, CodeSystem and ValueSet. SUSHI leaves version and publisher
+// to the IG Publisher when FSHOnly is false; we are the publisher, so set them here. Keep the version
+// equal to sushi-config.yaml's.
+RuleSet: IgMetadata
+* ^version = "0.1.0"
+* ^publisher = "FhirKetamine project"
+* ^contact[0].telecom[0].system = #url
+* ^contact[0].telecom[0].value = "http://fhir-ketamine.org"

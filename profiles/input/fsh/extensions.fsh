@@ -5,6 +5,7 @@ Extension: AppliesWhen
 Id: applies-when
 Title: "Profile applies when"
 Description: "On a StructureDefinition of this IG: a FHIRPath expression, evaluated on a resource of the profile's type, that is true when the profile applies to that resource by its content (e.g. a heart rate by its LOINC code), whether or not meta.profile names it. The server validates against every profile whose rule is true, so a device gateway cannot bypass the IG by leaving meta.profile out."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "StructureDefinition"
 * value[x] only string
@@ -14,6 +15,7 @@ Extension: InfusionNumber
 Id: infusion-number
 Title: "Infusion number in series"
 Description: "The ordinal of this infusion in the patient's treatment course (1 = first induction infusion; boosters continue the count)."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "Procedure"
 * value[x] only positiveInt
@@ -23,6 +25,7 @@ Extension: DosePerKg
 Id: dose-per-kg
 Title: "Dose per kg body weight"
 Description: "The prescribed weight-based dose in mg/kg (typically 0.5 mg/kg over 40 minutes; range 0.1-0.75, Andrade 2017). dosage.dose is the total mg actually given."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "MedicationAdministration.dosage"
 * ^context[1].type = #element
@@ -40,6 +43,7 @@ Extension: InfusionPhase
 Id: infusion-phase
 Title: "Infusion phase of a reading"
 Description: "The session phase (baseline, infusion, recovery, discharge) in which an observation or questionnaire response was taken. The server sets it from the session's timeline when a device gateway omits it."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "Observation"
 * ^context[1].type = #element
@@ -54,6 +58,7 @@ Extension: TreatmentPhase
 Id: treatment-phase
 Title: "Treatment phase"
 Description: "Whether a care plan covers the induction series or maintenance boosters."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "CarePlan"
 * value[x] only code
@@ -64,6 +69,7 @@ Extension: FailedAntidepressantTrials
 Id: failed-antidepressant-trials
 Title: "Failed antidepressant trials"
 Description: "Number of adequate antidepressant trials (dose and duration) without response in the current episode; 2 or more defines treatment-resistant depression."
+* insert IgMetadata
 * ^context[0].type = #element
 * ^context[0].expression = "Condition"
 * value[x] only integer

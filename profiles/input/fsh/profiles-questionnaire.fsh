@@ -6,6 +6,7 @@ Parent: Questionnaire
 Id: ketamine-questionnaire
 Title: "Ketamine Clinic Questionnaire"
 Description: "An instrument of this IG: canonical url and version, a computable name, and coded answer options that carry an ordinalValue so a total can be calculated (the total item carries an SDC calculatedExpression)."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Questionnaire.url.startsWith('http://fhir-ketamine.org/fhir/Questionnaire/')"
 * obeys ket-q-1
 * url 1..1 MS
@@ -30,6 +31,7 @@ Parent: QuestionnaireResponse
 Id: ketamine-questionnaire-response
 Title: "Ketamine Clinic Questionnaire Response"
 Description: "A patient's answers to one of this IG's Questionnaires, in a session phase (baseline or discharge), tied to the session Encounter."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "QuestionnaireResponse.questionnaire.startsWith('http://fhir-ketamine.org/fhir/Questionnaire/')"
 * extension contains InfusionPhase named infusionPhase 0..1 MS
 * questionnaire 1..1 MS

@@ -7,6 +7,7 @@ Parent: Encounter
 Id: ketamine-session-encounter
 Title: "Ketamine Infusion Session Encounter"
 Description: "One ambulatory visit in which a ketamine infusion is given. Its period covers every reading of the session; the server links gateway readings to the encounter whose period covers them."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Encounter.type.coding.where(system='http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type' and code='infusion-session').exists()"
 * obeys ket-period-1
 * class = $v3-ActCode#AMB
@@ -25,6 +26,7 @@ Parent: Procedure
 Id: ketamine-infusion-procedure
 Title: "Ketamine Infusion Procedure"
 Description: "The IV ketamine infusion given in a session: its number in the series, the plan it fulfils, the indication, the pump and the pump's start and stop times."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Procedure.code.coding.where(system='http://snomed.info/sct' and code='14152002').exists()"
 * obeys ket-proc-1 and ket-proc-2 and ket-proc-3
 * extension contains InfusionNumber named infusionNumber 1..1 MS
@@ -68,6 +70,7 @@ Parent: MedicationAdministration
 Id: ketamine-medication-administration
 Title: "Ketamine Medication Administration"
 Description: "The ketamine given in one infusion: total dose in mg, the prescribed weight-based dose in mg/kg, the rate, the IV route, the pump's start and stop, the weight it was computed from, and the infusion Procedure it is part of. Dose-per-kg above 2 mg/kg is rejected as implausible (most likely a unit error); above 0.75 mg/kg it is a warning here and a safety rule on the server."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "MedicationAdministration.medication.ofType(CodeableConcept).coding.where((system='http://www.nlm.nih.gov/research/umls/rxnorm' and (code='6130' or code='238082' or code='238083' or code='238084')) or (system='http://snomed.info/sct' and (code='373464007' or code='333847008' or code='781952002' or code='781954001' or code='781953007'))).exists()"
 * obeys ket-ma-1 and ket-ma-2 and ket-ma-3 and ket-ma-4 and ket-ma-5 and ket-ma-6
 * partOf 1..1 MS
@@ -140,6 +143,7 @@ Parent: CarePlan
 Id: ketamine-treatment-plan
 Title: "Ketamine Treatment Plan"
 Description: "A ketamine treatment course: the induction series (typically six infusions over two to three weeks) or maintenance boosters. A maintenance plan 'replaces' the completed induction plan. $ketamine-progress counts the completed Procedures that are basedOn a plan."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "CarePlan.activity.detail.code.coding.where(system='http://snomed.info/sct' and code='14152002').exists()"
 * obeys ket-period-1
 * extension contains TreatmentPhase named treatmentPhase 1..1 MS
@@ -165,6 +169,7 @@ Parent: Condition
 Id: ketamine-indication
 Title: "Ketamine Indication Condition"
 Description: "The condition a ketamine course treats. Treatment-resistant depression: the MDD code plus failed-antidepressant-trials >= 2."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Condition.code.coding.where((system='http://snomed.info/sct' and (code='370143000' or code='36474008' or code='47505003' or code='21897009' or code='191736004' or code='13746004' or code='128200000' or code='203082005')) or (system='http://hl7.org/fhir/sid/icd-10-cm' and (code='F33.2' or code='F32.2' or code='F43.10' or code='F43.12' or code='F41.1' or code='F42.2' or code='F42.9' or code='F31.30' or code='F31.31' or code='F31.32' or code='F31.4' or code='F31.5' or code='G90.50' or code='G90.59' or code='M79.7'))).exists()"
 * extension contains FailedAntidepressantTrials named failedAntidepressantTrials 0..1 MS
 * clinicalStatus 1..1 MS
@@ -178,6 +183,7 @@ Parent: EpisodeOfCare
 Id: ketamine-episode
 Title: "Ketamine Treatment Episode"
 Description: "Optional grouping of a patient's ketamine programme (evaluation, plans, sessions)."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "EpisodeOfCare.type.coding.where(system='http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type' and code='ketamine-program').exists()"
 * type 1..* MS
 * type = KetamineEncounterTypeCS#ketamine-program

@@ -21,6 +21,7 @@ Parent: $vs-heartrate
 Id: ketamine-heartrate
 Title: "Heart Rate during Ketamine Infusion"
 Description: "Heart rate (LOINC 8867-4, /min) taken in a ketamine session."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='8867-4').exists()"
 * insert InfusionVitalRules
 
@@ -29,6 +30,7 @@ Parent: $vs-bp
 Id: ketamine-bp
 Title: "Blood Pressure during Ketamine Infusion"
 Description: "Blood pressure panel (LOINC 85354-9) with systolic and diastolic components in mm[Hg]; systolic must exceed diastolic."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='85354-9').exists()"
 * insert InfusionVitalRules
 * obeys ket-bp-1
@@ -43,6 +45,7 @@ Parent: $vs-oxygensat
 Id: ketamine-oxygensat
 Title: "Oxygen Saturation during Ketamine Infusion"
 Description: "SpO2 in %: core requires LOINC 2708-6; a pulse oximeter reading should also carry 59408-5."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and (code='2708-6' or code='59408-5')).exists()"
 * insert InfusionVitalRules
 * code.coding contains PulseOximetryCode 0..1 MS
@@ -54,6 +57,7 @@ Parent: $vs-resprate
 Id: ketamine-resprate
 Title: "Respiratory Rate during Ketamine Infusion"
 Description: "Respiratory rate (LOINC 9279-1, /min)."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='9279-1').exists()"
 * insert InfusionVitalRules
 
@@ -62,6 +66,7 @@ Parent: $vs-bodytemp
 Id: ketamine-bodytemp
 Title: "Body Temperature during Ketamine Infusion"
 Description: "Body temperature (LOINC 8310-5, Cel or [degF])."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='8310-5').exists()"
 * insert InfusionVitalRules
 
@@ -70,6 +75,7 @@ Parent: $vs-bodyweight
 Id: ketamine-bodyweight
 Title: "Body Weight for Ketamine Dosing"
 Description: "Body weight (LOINC 29463-7) that a weight-based dose is computed from; the dose should use a weight at most 30 days old."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='29463-7').exists()"
 * insert InfusionVitalRules
 * obeys ket-weight-1
@@ -84,6 +90,7 @@ Parent: $vs-vitalsigns
 Id: ketamine-etco2
 Title: "End-tidal CO2 during Ketamine Infusion"
 Description: "Capnography: carbon dioxide at end expiration (LOINC 19889-5), mm[Hg]."
+* insert IgMetadata
 * ^extension[$applies-when].valueString = "Observation.code.coding.where(system='http://loinc.org' and code='19889-5').exists()"
 * insert InfusionVitalRules
 * code = $LOINC#19889-5 "Carbon dioxide [Partial pressure] in Exhaled gas --at end expiration"

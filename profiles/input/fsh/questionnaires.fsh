@@ -123,6 +123,7 @@ CodeSystem: Pcl5AnswersCS
 Id: pcl5-answers
 Title: "PCL-5 Answers"
 Description: "The five PCL-5 response options (no LOINC answer list found: unverified)."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete

@@ -5,6 +5,7 @@ CodeSystem: InfusionPhaseCS
 Id: infusion-phase
 Title: "Infusion Phase"
 Description: "The phase of a ketamine infusion session in which a reading or assessment was taken."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete
@@ -17,6 +18,7 @@ CodeSystem: TreatmentPhaseCS
 Id: treatment-phase
 Title: "Ketamine Treatment Phase"
 Description: "The phase of a ketamine treatment course."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete
@@ -27,6 +29,7 @@ CodeSystem: KetamineObservationCS
 Id: ketamine-observation
 Title: "Ketamine Clinic Observation Codes"
 Description: "Assessment codes for which no LOINC code was found (unverified against LOINC releases after 2.76)."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete
@@ -41,6 +44,7 @@ CodeSystem: KetamineSafetyCS
 Id: ketamine-safety
 Title: "Ketamine Safety Rules"
 Description: "Identifiers of the server's safety rules (DOMAIN.md §5); used as DetectedIssue and Flag codes."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete
@@ -61,6 +65,7 @@ CodeSystem: KetamineEncounterTypeCS
 Id: ketamine-encounter-type
 Title: "Ketamine Clinic Encounter and Programme Types"
 Description: "Types of encounters and episodes of a ketamine clinic."
+* insert IgMetadata
 * ^status = #draft
 * ^caseSensitive = true
 * ^content = #complete
@@ -75,6 +80,7 @@ ValueSet: InfusionPhaseVS
 Id: infusion-phase
 Title: "Infusion Phase"
 Description: "Phases of an infusion session."
+* insert IgMetadata
 * ^status = #draft
 * include codes from system InfusionPhaseCS
 
@@ -82,6 +88,7 @@ ValueSet: TreatmentPhaseVS
 Id: treatment-phase
 Title: "Ketamine Treatment Phase"
 Description: "Induction or maintenance."
+* insert IgMetadata
 * ^status = #draft
 * include codes from system TreatmentPhaseCS
 
@@ -89,6 +96,7 @@ ValueSet: KetamineMedicationVS
 Id: ketamine-medication
 Title: "Ketamine Medication"
 Description: "Ketamine for IV infusion: RxNorm ingredient and clinical drugs, SNOMED CT substance and products. (Which of RxNorm 238082/238084 is the 10 and which the 50 mg/mL SCD is unverified; both are ketamine solutions.)"
+* insert IgMetadata
 * ^status = #draft
 * $RXN#6130 "ketamine"
 * $RXN#238082 "ketamine 10 or 50 MG/ML Injectable Solution (strength unverified)"
@@ -104,6 +112,7 @@ ValueSet: KetamineIndicationVS
 Id: ketamine-indication
 Title: "Ketamine Infusion Indication"
 Description: "Conditions treated with IV ketamine in the clinic (off-label except where a label says otherwise). Treatment-resistant depression has no code of its own: use the MDD code with the failed-antidepressant-trials extension >= 2."
+* insert IgMetadata
 * ^status = #draft
 * $SCT#370143000 "Major depressive disorder"
 * $SCT#36474008 "Severe recurrent major depression without psychotic features"
@@ -133,6 +142,7 @@ ValueSet: KetamineContraindicationVS
 Id: ketamine-contraindication
 Title: "Ketamine Contraindication"
 Description: "Conditions whose active presence makes the server raise the contra-history safety rule."
+* insert IgMetadata
 * ^status = #draft
 * $SCT#59621000 "Essential hypertension"
 * $ICD10CM#I10 "Essential (primary) hypertension"
@@ -144,6 +154,7 @@ ValueSet: KetamineObservationVS
 Id: ketamine-observation
 Title: "Ketamine Clinic Observation Codes"
 Description: "All local assessment codes."
+* insert IgMetadata
 * ^status = #draft
 * include codes from system KetamineObservationCS
 
@@ -151,6 +162,7 @@ ValueSet: KetamineSafetyVS
 Id: ketamine-safety
 Title: "Ketamine Safety Rules"
 Description: "All safety rule identifiers."
+* insert IgMetadata
 * ^status = #draft
 * include codes from system KetamineSafetyCS
 
@@ -158,6 +170,7 @@ ValueSet: KetamineRateUnitsVS
 Id: ketamine-rate-units
 Title: "Ketamine Infusion Rate Units"
 Description: "UCUM units for rateQuantity: weight-based (mg/kg/h), absolute (mg/h, mg/min)."
+* insert IgMetadata
 * ^status = #draft
 * $UCUM#mg/kg/h "milligram per kilogram per hour"
 * $UCUM#mg/h "milligram per hour"
@@ -167,6 +180,7 @@ ValueSet: LoincAnswersFrequencyVS
 Id: ll358-3-frequency
 Title: "PHQ/GAD frequency answers (LOINC LL358-3)"
 Description: "The four answers of LOINC answer list LL358-3 used by PHQ-9 and GAD-7 items."
+* insert IgMetadata
 * ^status = #draft
 * $LOINC#LA6568-5 "Not at all"
 * $LOINC#LA6569-3 "Several days"
