@@ -8,6 +8,7 @@ COPY src/FhirKetamine.Storage.Sqlite/FhirKetamine.Storage.Sqlite.csproj src/Fhir
 COPY src/FhirKetamine.Server/FhirKetamine.Server.csproj src/FhirKetamine.Server/
 RUN dotnet restore src/FhirKetamine.Server/FhirKetamine.Server.csproj
 COPY src/ src/
+COPY profiles/package/ profiles/package/
 RUN dotnet publish src/FhirKetamine.Server/FhirKetamine.Server.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

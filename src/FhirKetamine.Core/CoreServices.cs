@@ -1,3 +1,4 @@
+using FhirKetamine.Core.Packages;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
@@ -20,6 +21,7 @@ public static class CoreServices
         services.AddScoped<SearchExecutor>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();
+        services.AddScoped<PackageLoader>();
         return services;
     }
 }

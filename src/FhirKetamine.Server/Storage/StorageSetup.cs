@@ -45,6 +45,10 @@ public static partial class StorageSetup
             LogMigrating(logger, pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(ct);
         }
+
+        // The ketamine IG ships in the build output; other packages (extracted folders) may be added with Packages:Folders.
+        var loader = scope.ServiceProvider.GetRequiredService<FhirKetamine.Core.Packages.PackageLoader>();
+        await loader.LoadAsync(Path.Combine(AppContext.BaseDirectory, "profiles", "package"), ct);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Applying {Count} database migration(s): {Migrations}")]

@@ -1,0 +1,35 @@
+using System.Net;
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Server.Tests.Packages;
+
+public sealed class KetaminePackageTests(FhirServerFactory factory) : IClassFixture<FhirServerFactory>
+{
+    private readonly HttpClient _client = factory.CreateFhirClient();
+
+    [Fact]
+    public async Task The_ketamine_profiles_are_loaded_at_start_and_searchable_by_url()
+    {
+        const string url = "http://fhir-ketamine.org/fhir/StructureDefinition/ketamine-infusion-procedure";
+
+        var response = await _client.GetAsync($"StructureDefinition?url={url}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bundle = await response.ReadAsync<Bundle>();
+        var profile = Assert.IsType<StructureDefinition>(Assert.Single(bundle.Entry, e => e.Search?.Mode == Bundle.SearchEntryMode.Match).Resource);
+        Assert.Equal(url, profile.Url);
+        Assert.Equal("Procedure", profile.Type);
+    }
+
+    [Fact]
+    public async Task Loading_the_package_again_on_restart_creates_no_new_versions()
+    {
+        await using var restarted = new FhirServerFactory(factory.DatabasePath);
+        _ = factory.CreateClient(); // the first host has loaded the package
+        var client = restarted.CreateFhirClient();
+
+        var history = await (await client.GetAsync("StructureDefinition/ketamine-infusion-procedure/_history")).ReadAsync<Bundle>();
+
+        Assert.Equal(1, history.Total);
+    }
+}
