@@ -27,7 +27,8 @@ set +e
 HOME="$cache_home" FPL_REGISTRY="http://127.0.0.1:9" ./node_modules/.bin/sushi build . --snapshot >"$log" 2>&1
 status=$?
 set -e
-grep -E '^(error|warn) ' -A3 "$log" || true
+# Show SUSHI's errors and warnings with their File:/Line: continuation lines.
+awk '/^(error|warn) /{show=1; print; next} /^  /{if (show) print; next} {show=0}' "$log"
 summary="$(grep -m1 -E '[0-9]+ Errors? +[0-9]+ Warnings?' "$log" || true)"
 echo "SUSHI: ${summary//|/}"
 if [[ $status -ne 0 ]] || ! grep -qE '\| +.* 0 Errors ' "$log"; then
@@ -38,3 +39,9 @@ fi
 
 echo "== Assemble package/ and examples/"
 node tools/assemble-package.mjs
+
+# A tarball too, for servers that load FHIR packages as .tgz (deterministic; not committed).
+mkdir -p build
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$here" -cf - package \
+  | gzip -n > "build/fhir-ketamine-$(node -p "require('./package/package.json').version").tgz"
+echo "build/$(ls build)"

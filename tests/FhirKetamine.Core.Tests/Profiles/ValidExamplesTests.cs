@@ -35,14 +35,23 @@ public sealed class ValidExamplesTests(ProfileValidatorFixture fixture)
         Assert.Empty(profiles.Except(exemplified).Order());
     }
 
+    /// <summary>
+    /// R4 core's own snapshots put the structuredefinition-fhir-type extension on ElementDefinition.type
+    /// (e.g. Extension.url's System.String), outside the context that extension declares; every snapshot
+    /// derived from core inherits that, so it is the one error tolerated on StructureDefinitions.
+    /// </summary>
+    private const string CoreFhirTypeContextQuirk = "Expected context to be one of: {ELEMENT,ElementDefinition.type.code}";
+
     [Fact]
     public void Conformance_resources_of_the_package_validate_with_no_errors()
     {
         var failures = fixture.PackageResources
-            .Where(kv => kv.Value is not StructureDefinition)
             .Select(kv => (kv.Key, Outcome: fixture.Validate(kv.Value)))
-            .Where(r => Errors(r.Outcome).Count > 0)
-            .Select(r => $"{r.Key}: {Describe(r.Outcome)}")
+            .Select(r => (r.Key, Errors: Errors(r.Outcome)
+                .Where(i => !(i.Details?.Text ?? "").Contains(CoreFhirTypeContextQuirk, StringComparison.Ordinal))
+                .ToList()))
+            .Where(r => r.Errors.Count > 0)
+            .Select(r => $"{r.Key}: {Describe(new OperationOutcome { Issue = r.Errors })}")
             .ToList();
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
