@@ -4,6 +4,7 @@
 // The result is a rebuilt copy (narratives stripped by Firely): for local builds only, never publish it.
 using System.IO.Compression;
 using System.Text;
+
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 

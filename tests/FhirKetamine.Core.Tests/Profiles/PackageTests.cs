@@ -2,6 +2,7 @@
 #nullable disable warnings
 
 using System.Text.Json;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Tests.Profiles;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
+
 using Firely.Fhir.Validation;
 using Firely.Fhir.Validation.Compilation;
+
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Specification.Source;
