@@ -17,8 +17,9 @@ db="$out/fhir.db"
 [ -n "${DB:-}" ] && cp "$DB" "$db"
 DOTNET_gcServer=1 timeout $((seconds + 240)) dotnet "$dll" --urls "http://127.0.0.1:$port" \
   "--ConnectionStrings:Fhir=Data Source=$db" --Auth:Mode=Disabled --Logging:LogLevel:Default=Warning > "$out/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
+tpid=$!
+trap 'kill $tpid 2>/dev/null || true' EXIT
+sleep 0.5; pid=$(pgrep -P $tpid -n)   # the server, not the timeout wrapper
 until curl -fs "http://127.0.0.1:$port/health/ready" > /dev/null; do sleep 0.1; done
 dur=$(printf '00:00:%02d' $((seconds > 59 ? 59 : seconds)))
 (sleep 8; dotnet-counters collect -p $pid --format csv -o "$out/counters.csv" --duration "$dur" \

@@ -89,7 +89,7 @@ internal static class LoadCommand
 
         var dll = await Workspace.EnsureServerBuiltAsync(args.String("server-dll"), !args.Has("no-build"), ct);
         var server = await ServerHost.StartAsync(dll, database(), work, [], ct);
-        var line = $"server ready in {server.ReadyTime!.Value.TotalMilliseconds:F0} ms (process start to first 200 from /health/ready; {what})";
+        var line = $"server ready in {server.ReadyTime!.Value.TotalMilliseconds:F0} ms (process start to first 200 from /health/ready; {what}); log {server.LogPath}";
         Console.WriteLine(line);
         readyTimes.Add(line);
         return server;

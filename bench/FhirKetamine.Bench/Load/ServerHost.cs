@@ -66,7 +66,9 @@ internal sealed class ServerHost : IAsyncDisposable
     {
         var port = FreeLoopbackPort();
         var origin = new Uri($"http://127.0.0.1:{port}/");
-        var logPath = Path.Combine(workDir, $"server-{port}.log");
+        // Logs outlive the temp folder, so a 500 seen under load can be traced afterwards.
+        var logDir = Directory.CreateDirectory(Path.Combine(Workspace.CacheDir, "logs")).FullName;
+        var logPath = Path.Combine(logDir, $"server-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{port}.log");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -152,7 +154,7 @@ internal sealed class ServerHost : IAsyncDisposable
         }
     }
 
-    public string? LogTail() => _logPath is null ? null : Tail(_logPath);
+    public string? LogPath => _logPath;
 
     /// <summary>SIGTERM first (a clean shutdown checkpoints the WAL), then a kill after 30 s.</summary>
     public async ValueTask DisposeAsync()
