@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+
 using FhirKetamine.Bench.Cli;
 using FhirKetamine.Bench.Prefill;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Search;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Bench.Load;

@@ -1,7 +1,9 @@
 using BenchmarkDotNet.Attributes;
+
 using FhirKetamine.Bench.Load;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Search;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Bench.Micro;
