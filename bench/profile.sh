@@ -26,9 +26,11 @@ dur=$(printf '00:00:%02d' $((seconds > 59 ? 59 : seconds)))
    --counters System.Runtime,Microsoft.AspNetCore.Hosting,Microsoft-AspNetCore-Server-Kestrel,Microsoft.EntityFrameworkCore > /dev/null 2>&1) &
 (sleep 8; dotnet-trace collect -p $pid --profile dotnet-sampled-thread-time -o "$out/trace.nettrace" --duration "$dur" > "$out/trace.log" 2>&1 || \
  dotnet-trace collect -p $pid -o "$out/trace.nettrace" --duration "$dur" > "$out/trace.log" 2>&1) &
+(sleep 8; dotnet-trace collect -p $pid --providers Microsoft-Windows-DotNETRuntime:0x10:5 -o "$out/jit.nettrace" --duration "$dur" > "$out/jit.log" 2>&1) &
 dotnet "$bench" load --scenario "$scenario" --clients "$clients" --duration $((seconds + 10)) --warmup 5 \
   --server-url "http://127.0.0.1:$port" | tee "$out/load.txt"
-wait %2 %3 2>/dev/null || true
+wait %2 %3 %4 2>/dev/null || true
+dotnet "$bench" jit-report "$out/jit.nettrace" > "$out/jit-report.txt" 2>&1 || true
 dotnet-trace report "$out/trace.nettrace" topN -n 25 > "$out/top-exclusive.txt" 2>&1 || true
 dotnet-trace report "$out/trace.nettrace" topN -n 25 --inclusive > "$out/top-inclusive.txt" 2>&1 || true
 echo "profile in $out"

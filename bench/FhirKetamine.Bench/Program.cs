@@ -14,6 +14,7 @@ const string Usage = """
       ready       --runs 5 [--with-dataset]
       micro       [BenchmarkDotNet switches, e.g. --filter *]
       selftest    (checks generated FHIR against the server's strict parser, percentiles, Location parsing)
+      jit-report  FILE.nettrace   (which methods the server JIT-compiled during a trace; see profile.sh)
       fake-server --port 5099 --seconds 300   (an in-memory stand-in to check the client)
 
     The bench starts the server itself (Release build, temp SQLite file, free loopback port) unless
@@ -35,14 +36,15 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    var rest = new Args(args.Skip(1));
+    Args Rest() => new(args.Skip(1));
     return args[0] switch
     {
-        "load" => await LoadCommand.RunAsync(rest, cts.Token),
-        "prefill" => await PrefillCommand.RunAsync(rest, cts.Token),
-        "ready" => await ReadyCommand.RunAsync(rest, cts.Token),
-        "fake-server" => await FakeServer.RunAsync(rest, cts.Token),
+        "load" => await LoadCommand.RunAsync(Rest(), cts.Token),
+        "prefill" => await PrefillCommand.RunAsync(Rest(), cts.Token),
+        "ready" => await ReadyCommand.RunAsync(Rest(), cts.Token),
+        "fake-server" => await FakeServer.RunAsync(Rest(), cts.Token),
         "selftest" => SelfTest.Run(),
+        "jit-report" => FhirKetamine.Bench.Profiling.JitReport.Run(args.Skip(1).ToArray()),
         "micro" => MicroCommand.Run(args.Skip(1).ToArray()),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{Usage}"),
     };
