@@ -10,11 +10,11 @@ namespace FhirKetamine.Core.Search;
 /// </summary>
 internal static class DateSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause, TimeProvider clock)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause, TimeProvider clock)
     {
         var name = clause.Name;
         var match = Predicates.AnyOf(clause.Values.Select(v => Match(clause.Name, v, clock)));
-        return db.DateIndex.Where(d => d.ResourceType == type && d.ParamName == name).Where(match).Select(d => d.ResourceKey);
+        return IndexScope.Scope(db.DateIndex, type, name).Where(match).Select(d => d.ResourceKey);
     }
 
     public static Expression<Func<DateIndexRow, bool>> Match(string name, string raw, TimeProvider clock)

@@ -8,7 +8,7 @@ namespace FhirKetamine.Core.Search;
 /// <summary>Number parameters with prefixes; eq and ne honour the precision of the search value.</summary>
 internal static class NumberSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var match = Predicates.AnyOf(clause.Values.Select(raw =>
@@ -18,7 +18,7 @@ internal static class NumberSearch
                 ? Compare<NumberIndexRow>(prefix, number, n => n.Value)
                 : throw Rest.FhirException.BadRequest($"'{raw}' is not a valid number for parameter '{name}'.", name);
         }));
-        return db.NumberIndex.Where(n => n.ResourceType == type && n.ParamName == name).Where(match).Select(n => n.ResourceKey);
+        return IndexScope.Scope(db.NumberIndex, type, name).Where(match).Select(n => n.ResourceKey);
     }
 
     /// <summary>Builds <c>value [op] number</c> for a prefix; shared with quantity search.</summary>

@@ -11,11 +11,11 @@ namespace FhirKetamine.Core.Search;
 /// </summary>
 internal static class QuantitySearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var match = Predicates.AnyOf(clause.Values.Select(v => Value(name, v)));
-        return db.QuantityIndex.Where(q => q.ResourceType == type && q.ParamName == name).Where(match).Select(q => q.ResourceKey);
+        return IndexScope.Scope(db.QuantityIndex, type, name).Where(match).Select(q => q.ResourceKey);
     }
 
     private static Expression<Func<QuantityIndexRow, bool>> Value(string name, string raw)

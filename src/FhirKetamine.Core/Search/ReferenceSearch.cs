@@ -7,7 +7,7 @@ namespace FhirKetamine.Core.Search;
 /// <summary>Reference parameters: <c>id</c>, <c>Type/id</c>, an absolute URL, and the <c>:Type</c> modifier.</summary>
 internal static class ReferenceSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var typeModifier = clause.Modifier;
@@ -17,7 +17,7 @@ internal static class ReferenceSearch
         }
 
         var match = Predicates.AnyOf(clause.Values.Select(v => Value(v, typeModifier)));
-        return db.ReferenceIndex.Where(r => r.ResourceType == type && r.ParamName == name).Where(match).Select(r => r.ResourceKey);
+        return IndexScope.Scope(db.ReferenceIndex, type, name).Where(match).Select(r => r.ResourceKey);
     }
 
     private static Expression<Func<ReferenceIndexRow, bool>> Value(string value, string? typeModifier)

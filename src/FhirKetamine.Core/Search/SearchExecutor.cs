@@ -11,17 +11,53 @@ namespace FhirKetamine.Core.Search;
 /// </summary>
 public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
 {
+    /// <summary>
+    /// The matching current resources. The most selective clause drives the query (its index rows are
+    /// found by value, then joined to their resources); every other clause is an EXISTS probe by resource
+    /// key. A compartment or scope filter is one more clause of the same kind.
+    /// </summary>
     public IQueryable<ResourceRow> Filter(SearchQuery query)
     {
         var type = query.ResourceType;
-        var rows = db.Resources.Where(r => r.Type == type && !r.IsDeleted);
+        var driver = query.Clauses.Where(IsDriver).OrderBy(Selectivity).FirstOrDefault();
+        IQueryable<ResourceRow> rows;
+        if (driver is null)
+        {
+            rows = db.Resources.Where(r => r.Type == type && !r.IsDeleted);
+        }
+        else
+        {
+            var keys = Keys(type, driver).Distinct();
+            rows = from key in keys
+                   join r in db.Resources on key equals r.Key
+                   where r.Type == type && !r.IsDeleted
+                   select r;
+        }
+
         foreach (var clause in query.Clauses)
         {
-            rows = Apply(rows, type, clause);
+            if (!ReferenceEquals(clause, driver))
+            {
+                rows = Apply(rows, type, clause);
+            }
         }
 
         return rows;
     }
+
+    private static bool IsDriver(SearchClause clause) =>
+        clause.Parameter is not null && clause.Modifier is not ("missing" or "not");
+
+    /// <summary>A rough guess at how few rows a clause matches, lowest first.</summary>
+    private static int Selectivity(SearchClause clause) => clause.Parameter!.Type switch
+    {
+        SearchParamType.Reference => 0,
+        SearchParamType.Token when clause.Name is "identifier" => 0,
+        SearchParamType.String or SearchParamType.Uri => 1,
+        SearchParamType.Token => 2,
+        SearchParamType.Quantity or SearchParamType.Number => 3,
+        _ => 4,
+    };
 
     public async Task<SearchPage> ExecuteAsync(SearchQuery query, CancellationToken ct)
     {
@@ -56,8 +92,8 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         {
             var missing = clause.Values is ["true"] ? true : clause.Values is ["false"] ? false
                 : throw Rest.FhirException.BadRequest($"{clause.Name}:missing takes true or false.");
-            var any = AnyValue(type, clause);
-            return missing ? rows.Where(r => !any.Contains(r.Key)) : rows.Where(r => any.Contains(r.Key));
+            var any = AnyValue(clause);
+            return missing ? rows.Where(r => !any.Any(k => k == r.Key)) : rows.Where(r => any.Any(k => k == r.Key));
         }
 
         switch (clause.Name)
@@ -72,41 +108,45 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         var parameter = clause.Parameter!;
         if (clause.Modifier == "not" && parameter.Type == SearchParamType.Token)
         {
-            var excluded = TokenSearch.Keys(db, type, clause with { Modifier = null });
-            return rows.Where(r => !excluded.Contains(r.Key));
+            var excluded = TokenSearch.Keys(db, null, clause with { Modifier = null });
+            return rows.Where(r => !excluded.Any(k => k == r.Key));
         }
 
-        var keys = parameter.Type switch
-        {
-            SearchParamType.Token => TokenSearch.Keys(db, type, clause),
-            SearchParamType.String => StringSearch.Keys(db, type, clause),
-            SearchParamType.Date => DateSearch.Keys(db, type, clause, clock),
-            SearchParamType.Reference => ReferenceSearch.Keys(db, type, clause),
-            SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
-            SearchParamType.Number => NumberSearch.Keys(db, type, clause),
-            SearchParamType.Uri => UriSearch.Keys(db, type, clause),
-            _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {parameter.Type} is not supported yet."),
-        };
         if (clause.Modifier is not null && parameter.Type is not (SearchParamType.Token or SearchParamType.String or SearchParamType.Reference or SearchParamType.Uri))
         {
             throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on parameter '{clause.Name}'.");
         }
 
-        return rows.Where(r => keys.Contains(r.Key));
+        // A probe for resources already chosen: no type filter, so the (ResourceKey, ParamName) index is used.
+        var probe = Keys(null, clause);
+        return rows.Where(r => probe.Any(k => k == r.Key));
     }
 
-    private IQueryable<long> AnyValue(string type, SearchClause clause)
+    /// <summary>The keys of resources with a value matching the clause; <paramref name="type"/> null for a per-resource probe.</summary>
+    private IQueryable<long> Keys(string? type, SearchClause clause) => clause.Parameter!.Type switch
+    {
+        SearchParamType.Token => TokenSearch.Keys(db, type, clause),
+        SearchParamType.String => StringSearch.Keys(db, type, clause),
+        SearchParamType.Date => DateSearch.Keys(db, type, clause, clock),
+        SearchParamType.Reference => ReferenceSearch.Keys(db, type, clause),
+        SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
+        SearchParamType.Number => NumberSearch.Keys(db, type, clause),
+        SearchParamType.Uri => UriSearch.Keys(db, type, clause),
+        _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet."),
+    };
+
+    private IQueryable<long> AnyValue(SearchClause clause)
     {
         var name = clause.Name;
         return clause.Parameter?.Type switch
         {
-            SearchParamType.Token => db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.String => db.StringIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Date => db.DateIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Reference => db.ReferenceIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Number => db.NumberIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Uri => db.UriIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Token => db.TokenIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.String => db.StringIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Date => db.DateIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Reference => db.ReferenceIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'."),
         };
     }

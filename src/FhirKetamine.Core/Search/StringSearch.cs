@@ -6,7 +6,7 @@ namespace FhirKetamine.Core.Search;
 /// <summary>String parameters: starts-with on the normalised value by default, <c>:exact</c> and <c>:contains</c>.</summary>
 internal static class StringSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var match = clause.Modifier switch
@@ -18,6 +18,6 @@ internal static class StringSearch
                 .Select(v => (System.Linq.Expressions.Expression<Func<StringIndexRow, bool>>)(s => s.Normalized.StartsWith(v)))),
             _ => throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on string parameter '{name}'."),
         };
-        return db.StringIndex.Where(s => s.ResourceType == type && s.ParamName == name).Where(match).Select(s => s.ResourceKey);
+        return IndexScope.Scope(db.StringIndex, type, name).Where(match).Select(s => s.ResourceKey);
     }
 }

@@ -7,13 +7,13 @@ namespace FhirKetamine.Core.Search;
 /// <summary>Token parameters: <c>code</c>, <c>system|code</c>, <c>|code</c>, <c>system|</c>, and <c>:text</c>.</summary>
 internal static class TokenSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var match = clause.Modifier == "text"
             ? Predicates.AnyOf(clause.Values.Select(v => Text(SearchValues.NormalizeString(v))))
             : Predicates.AnyOf(clause.Values.Select(Value));
-        return db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Where(match).Select(t => t.ResourceKey);
+        return IndexScope.Scope(db.TokenIndex, type, name).Where(match).Select(t => t.ResourceKey);
     }
 
     private static Expression<Func<TokenIndexRow, bool>> Text(string text) =>

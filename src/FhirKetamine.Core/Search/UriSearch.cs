@@ -7,7 +7,7 @@ namespace FhirKetamine.Core.Search;
 /// <summary>Uri parameters: exact match by default, <c>:below</c> as a prefix match.</summary>
 internal static class UriSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
         var match = clause.Modifier switch
@@ -16,6 +16,6 @@ internal static class UriSearch
             "below" => Predicates.AnyOf(clause.Values.Select(v => (Expression<Func<UriIndexRow, bool>>)(u => u.Uri.StartsWith(v)))),
             _ => throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on uri parameter '{name}'."),
         };
-        return db.UriIndex.Where(u => u.ResourceType == type && u.ParamName == name).Where(match).Select(u => u.ResourceKey);
+        return IndexScope.Scope(db.UriIndex, type, name).Where(match).Select(u => u.ResourceKey);
     }
 }
