@@ -5,35 +5,49 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace FhirKetamine.Server.Tests;
 
 /// <summary>
-/// The real server in-process on its own SQLite file in a temporary folder. One per test class
+/// The real server in-process on its own database (<see cref="TestDatabase"/>: a SQLite file, or a
+/// PostgreSQL database when CI runs the suite against PostgreSQL). One per test class
 /// (IClassFixture); tests build their own data and never depend on each other's writes.
 /// </summary>
 public sealed class FhirServerFactory : WebApplicationFactory<Program>
 {
     public FhirServerFactory()
-        : this(Path.Combine(Path.GetTempPath(), "fhirketamine-tests", Guid.NewGuid().ToString("N"), "fhir.db"))
+        : this(TestDatabase.Create())
     {
     }
 
-    internal FhirServerFactory(string databasePath)
+    /// <summary>A second server on the same database: a restart, or another instance.</summary>
+    internal FhirServerFactory(TestDatabase database)
     {
-        DatabasePath = databasePath;
-        Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
+        Database = database;
     }
 
-    public string DatabasePath { get; }
+    public TestDatabase Database { get; }
+
+    /// <summary>Set false on a second factory sharing the database, so only the owner drops it.</summary>
+    public bool OwnsDatabase { get; init; } = true;
 
     public Dictionary<string, string?> Settings { get; } = [];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Fhir", $"Data Source={DatabasePath}");
+        builder.UseSetting("Storage:Provider", Database.Provider);
+        builder.UseSetting("ConnectionStrings:Fhir", Database.ConnectionString);
         builder.UseSetting("Auth:Mode", "Disabled");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (OwnsDatabase)
+        {
+            await Database.DropAsync();
         }
     }
 

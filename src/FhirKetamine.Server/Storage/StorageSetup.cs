@@ -1,4 +1,5 @@
 using FhirKetamine.Core.Storage;
+using FhirKetamine.Storage.Postgres;
 using FhirKetamine.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +27,8 @@ public static partial class StorageSetup
                 services.AddSqliteStorage(sqlite.ToString());
                 break;
             case "Postgres":
-                throw new InvalidOperationException("Storage:Provider=Postgres is not available in this build yet; use Sqlite (the default).");
+                services.AddPostgresStorage(connectionString);
+                break;
             default:
                 throw new InvalidOperationException($"Unknown Storage:Provider '{provider}'; use Sqlite or Postgres.");
         }
@@ -42,6 +44,7 @@ public static partial class StorageSetup
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         if (pending.Count > 0)
         {
+            // EF Core takes a database-wide migration lock, so instances starting together do not race.
             LogMigrating(logger, pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(ct);
         }

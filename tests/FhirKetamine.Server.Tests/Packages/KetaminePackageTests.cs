@@ -24,7 +24,7 @@ public sealed class KetaminePackageTests(FhirServerFactory factory) : IClassFixt
     [Fact]
     public async Task Loading_the_package_again_on_restart_creates_no_new_versions()
     {
-        await using var restarted = new FhirServerFactory(factory.DatabasePath);
+        await using var restarted = new FhirServerFactory(factory.Database) { OwnsDatabase = false };
         _ = factory.CreateClient(); // the first host has loaded the package
         var client = restarted.CreateFhirClient();
 

@@ -12,12 +12,12 @@ public sealed class RestartTests
     [Fact]
     public async Task Restart_keeps_every_acknowledged_write()
     {
-        var path = Path.Combine(Path.GetTempPath(), "fhirketamine-tests", Guid.NewGuid().ToString("N"), "fhir.db");
+        var database = TestDatabase.Create();
         Patient patient;
         Observation updated;
         string deletedId;
         var created = new List<string>();
-        await using (var first = new FhirServerFactory(path))
+        await using (var first = new FhirServerFactory(database) { OwnsDatabase = false })
         {
             var client = first.CreateFhirClient();
             patient = await client.CreateAsync(Fhir.Patient(mrn: Guid.NewGuid().ToString("N")));
@@ -35,7 +35,7 @@ public sealed class RestartTests
             Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"Observation/{deletedId}")).StatusCode);
         }
 
-        await using var second = new FhirServerFactory(path);
+        await using var second = new FhirServerFactory(database);
         var again = second.CreateFhirClient();
 
         var readPatient = await again.GetAsync($"Patient/{patient.Id}");
