@@ -26,6 +26,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseCallerAccess();
 app.MapFhirHealthChecks();
+app.MapSmartEndpoints(app.Configuration);
 app.MapFhirEndpoints();
 await app.RunAsync();
 return 0;

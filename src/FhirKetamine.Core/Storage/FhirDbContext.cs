@@ -1,4 +1,5 @@
 using FhirKetamine.Core.Search.Index;
+using FhirKetamine.Core.Smart;
 using Microsoft.EntityFrameworkCore;
 
 namespace FhirKetamine.Core.Storage;
@@ -27,8 +28,31 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<UriIndexRow> UriIndex => Set<UriIndexRow>();
 
+    public DbSet<SmartKeyRow> SmartKeys => Set<SmartKeyRow>();
+
+    public DbSet<ClientAssertionUse> ClientAssertionUses => Set<ClientAssertionUse>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // SMART: OpenIddict's applications, authorizations, scopes and tokens (default entities, provider-neutral),
+        // the embedded server's keys, and the client-assertion jti ledger that refuses replays.
+        modelBuilder.UseOpenIddict();
+        modelBuilder.Entity<SmartKeyRow>(e =>
+        {
+            e.ToTable("smart_keys");
+            e.HasKey(k => k.KeyId);
+            e.Property(k => k.KeyId).HasMaxLength(64);
+            e.Property(k => k.Use).HasMaxLength(8);
+        });
+        modelBuilder.Entity<ClientAssertionUse>(e =>
+        {
+            e.ToTable("smart_client_assertions");
+            e.HasKey(a => new { a.ClientId, a.Jti });
+            e.Property(a => a.ClientId).HasMaxLength(100);
+            e.Property(a => a.Jti).HasMaxLength(200);
+            e.HasIndex(a => a.ExpiresUtc);
+        });
+
         modelBuilder.Entity<ResourceRow>(e =>
         {
             e.ToTable("resources");

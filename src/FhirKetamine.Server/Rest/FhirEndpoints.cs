@@ -15,8 +15,8 @@ internal static class FhirEndpoints
 
     public static void MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
-        var fhir = app.MapGroup("/fhir");
-        fhir.MapGet("metadata", Capabilities).WithName("capabilities");
+        var fhir = app.MapGroup("/fhir").RequireAuthorization(Smart.CallerAccess.FhirPolicy);
+        fhir.MapGet("metadata", Capabilities).AllowAnonymous().WithName("capabilities");
         fhir.MapPost("", BatchOrTransactionAsync).WithName("batch");
         fhir.MapGet("_history", (HttpContext http, ResourceInteractions rest, CancellationToken ct) =>
             Run(rest, http.ToFhirRequest(Interaction.HistorySystem), ct)).WithName("history-system");
