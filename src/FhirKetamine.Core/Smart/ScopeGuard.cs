@@ -29,10 +29,46 @@ public static class ScopeGuard
 
         // System-level search and history span every type, so only a wildcard scope covers them.
         var type = request.ResourceType ?? "*";
-        if (!request.Access.Scopes.Any(s => s.Allows(type, permission.Value)))
+        var allowing = request.Access.Scopes.Where(s => s.Allows(type, permission.Value)).ToList();
+        if (allowing.Count == 0)
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                 $"The access token does not grant '{permission}' on {type}.");
         }
+
+        if (allowing.All(s => s.Context == "patient"))
+        {
+            DemandPatientCompartment(request, type, permission.Value);
+        }
     }
+
+    /// <summary>
+    /// A grant only through <c>patient/</c> scopes stays inside its patient's compartment. Checked on the request
+    /// alone, so for now: its own Patient (read, vread, history, search by <c>_id</c>) and searches of other types
+    /// with <c>patient=</c> or <c>subject=</c> naming that patient, without _include, _revinclude or _has. Everything else is refused with 403 (deny by
+    /// default) until the compartment check on loaded resources lands.
+    /// </summary>
+    private static void DemandPatientCompartment(FhirRequest request, string type, char permission)
+    {
+        var patientId = request.Access.PatientId;
+        var reachesOut = request.Parameters.Any(p => p.Key.StartsWith("_include", StringComparison.Ordinal)
+            || p.Key.StartsWith("_revinclude", StringComparison.Ordinal) || p.Key.StartsWith("_has", StringComparison.Ordinal));
+        var allowed = patientId is not null && !reachesOut && (request.Interaction, type) switch
+        {
+            (Interaction.Read or Interaction.VRead or Interaction.HistoryInstance, "Patient") => request.Id == patientId,
+            (Interaction.SearchType, "Patient") => Values(request, "_id").ToList() is [var id] && id == patientId,
+            (Interaction.SearchType, _) => Values(request, "patient").Concat(Values(request, "subject")).ToList() is [var reference]
+                && (reference == patientId || reference == "Patient/" + patientId),
+            _ => false,
+        };
+        if (!allowed)
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                $"A patient-context token reaches only its patient's compartment: '{permission}' on {type} must name that patient (e.g. {type}?patient=…).");
+        }
+    }
+
+    private static IEnumerable<string> Values(FhirRequest request, string name) =>
+        request.Parameters.Where(p => p.Key == name || p.Key.StartsWith(name + ":", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.Split(','));
 }

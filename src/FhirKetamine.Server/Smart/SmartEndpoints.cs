@@ -12,5 +12,8 @@ internal static class SmartEndpoints
         }
 
         app.MapPost("/connect/token", TokenEndpoint.ExchangeAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.AuthorizeAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapGet("/connect/login", Pages.LoginPage.Show).AllowAnonymous();
+        app.MapPost("/connect/login", Pages.LoginPage.SubmitAsync).AllowAnonymous().DisableAntiforgery();
     }
 }

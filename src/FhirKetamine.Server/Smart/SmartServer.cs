@@ -23,6 +23,7 @@ internal static class SmartServer
         services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<OpenIddict.Server.OpenIddictServerOptions>>(sp => sp.GetRequiredService<SmartKeyRing>());
         services.AddHostedService<SmartClientSync>();
         services.AddAntiforgery();
+        services.AddScoped<PatientPicker>();
 
         services.AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<FhirDbContext>())
