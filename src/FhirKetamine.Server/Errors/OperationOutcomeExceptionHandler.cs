@@ -22,11 +22,18 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
                 Outcomes.Error(OperationOutcome.IssueType.TooCostly, "The request body is larger than this server accepts (Fhir:MaxRequestBodyBytes).")),
             BadHttpRequestException bad => ((HttpStatusCode)bad.StatusCode, Outcomes.Error(OperationOutcome.IssueType.Invalid, "The HTTP request is malformed.")),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => ((HttpStatusCode)499, Outcomes.Error(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
+            _ when IsTransientDatabaseError(exception) => (HttpStatusCode.ServiceUnavailable, Outcomes.Error(OperationOutcome.IssueType.Transient,
+                "The database is busy; nothing was stored. Retry the request.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Error(OperationOutcome.IssueType.Exception,
                 $"The server failed to process the request. Quote request id {http.TraceIdentifier} to the operator.")),
         };
 
-        if (status == HttpStatusCode.InternalServerError)
+        if (status == HttpStatusCode.ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = "1";
+        }
+
+        if (status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable)
         {
             LogUnhandled(logger, exception, http.Request.Method, http.Request.Path, http.TraceIdentifier);
         }
@@ -37,6 +44,21 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
 
         await WriteAsync(http, status, outcome);
         return true;
+    }
+
+    /// <summary>A lock wait that timed out (SQLite busy, a PostgreSQL deadlock or serialisation failure): the client may retry.</summary>
+    private static bool IsTransientDatabaseError(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6) after the busy timeout; Microsoft.Data.Sqlite does not mark them transient.
+            if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Status codes produced without an exception (405 from routing, 404 with no route) also get an OperationOutcome.</summary>
