@@ -2,6 +2,8 @@ using FhirKetamine.Core.Packages;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Validation;
+
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirKetamine.Core;
@@ -18,6 +20,9 @@ public static class CoreServices
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<ResourcePatcher>();
         services.AddSingleton<CapabilityStatementBuilder>();
+        services.AddOptions<ValidationOptions>();
+        services.AddSingleton<IConformanceStore, StoredConformanceResources>();
+        services.AddSingleton<ResourceValidator>();
         services.AddScoped<SearchExecutor>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();

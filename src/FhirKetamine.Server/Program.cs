@@ -4,6 +4,7 @@ using FhirKetamine.Server.Errors;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
+using FhirKetamine.Server.Validation;
 
 if (args is ["--healthcheck", var probeUrl])
 {
@@ -15,6 +16,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<OperationOutcomeExceptionHandler>();
 builder.Services.AddFhirCore();
+builder.Services.AddFhirValidation();
 builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();

@@ -1,6 +1,10 @@
 using System.Net;
+
 using FhirKetamine.Core.Smart;
+using FhirKetamine.Core.Validation;
+
 using Hl7.Fhir.Model;
+
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +16,7 @@ namespace FhirKetamine.Core.Rest;
 /// A transaction runs in one database transaction, in the order the spec gives (DELETE, POST, PUT/PATCH,
 /// GET), with <c>urn:uuid:</c> and conditional references resolved first; any failing entry rolls back all.
 /// </summary>
-public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.FhirDbContext db, FhirSerialization fhir, ILogger<BundleProcessor> logger)
+public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.FhirDbContext db, FhirSerialization fhir, ResourceValidator validator, ILogger<BundleProcessor> logger)
 {
     public const int MaxEntries = 10_000;
 
@@ -66,6 +70,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         }
 
         RejectDuplicateTargets(requests);
+        var validated = await ValidateEntriesAsync(bundle, requests, ct);
         var responses = new FhirResponse[requests.Length];
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
@@ -86,7 +91,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
                     continue; // a conditional create that matched an existing resource
                 }
 
-                var request = requests[i] with { Resource = bundle.Entry[i].Resource ?? requests[i].Resource };
+                var request = requests[i] with { Resource = bundle.Entry[i].Resource ?? requests[i].Resource, Validated = validated[i] };
                 responses[i] = await At(i, () => rest.HandleAsync(request, ct));
             }
 
@@ -102,6 +107,45 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         var result = new Bundle { Type = Bundle.BundleType.TransactionResponse };
         result.Entry.AddRange(responses.Select(r => ToEntry(r, baseUrl)));
         return new FhirResponse(HttpStatusCode.OK) { Resource = result };
+    }
+
+    /// <summary>
+    /// Validates every entry's resource before anything is written (and before the database transaction
+    /// takes the write lock): one invalid entry refuses the whole transaction with 422, every invalid
+    /// entry's issues in one OperationOutcome, located as <c>Bundle.entry[i].resource…</c>.
+    /// </summary>
+    private async Task<OperationOutcome?[]> ValidateEntriesAsync(Bundle bundle, FhirRequest[] requests, CancellationToken ct)
+    {
+        var validated = new OperationOutcome?[requests.Length];
+        var refused = new OperationOutcome();
+        for (var i = 0; i < requests.Length; i++)
+        {
+            if (requests[i].Interaction is not (Interaction.Create or Interaction.Update) || bundle.Entry[i].Resource is not { } resource)
+            {
+                continue; // PATCH entries are validated on their patched result, inside the transaction
+            }
+
+            try
+            {
+                validated[i] = await validator.CheckWriteAsync(resource, ct);
+            }
+            catch (FhirException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity)
+            {
+                refused.Issue.AddRange(ex.Outcome.Issue.Select(issue => InEntry(i, resource.TypeName, issue)));
+            }
+        }
+
+        return refused.Issue.Count > 0 ? throw new FhirException(HttpStatusCode.UnprocessableEntity, refused) : validated;
+    }
+
+    private static OperationOutcome.IssueComponent InEntry(int index, string type, OperationOutcome.IssueComponent issue)
+    {
+        issue.Expression = issue.Expression
+            .Select(e => e == type ? $"Bundle.entry[{index}].resource"
+                : e?.StartsWith(type + ".", StringComparison.Ordinal) == true ? $"Bundle.entry[{index}].resource{e![type.Length..]}" : e)
+            .ToList();
+        issue.Diagnostics = $"Bundle.entry[{index}]: {issue.Diagnostics ?? issue.Details?.Text}";
+        return issue;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using FhirKetamine.Core.Smart;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Rest;
@@ -18,6 +19,12 @@ public sealed record FhirRequest(Interaction Interaction, SmartAccess Access)
     public string? OperationName { get; init; }
 
     public Resource? Resource { get; init; }
+
+    /// <summary>
+    /// The validator's outcome for <see cref="Resource"/> when the caller validated it already (a transaction
+    /// validates every entry before it writes any), so the write does not validate it again.
+    /// </summary>
+    public OperationOutcome? Validated { get; init; }
 
     /// <summary>JSON Patch text, when <see cref="PatchFormat"/> is JsonPatch.</summary>
     public string? PatchDocument { get; init; }

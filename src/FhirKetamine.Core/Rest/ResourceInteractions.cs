@@ -1,10 +1,14 @@
 using System.Globalization;
 using System.Net;
+
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Smart;
 using FhirKetamine.Core.Storage;
+using FhirKetamine.Core.Validation;
+
 using Hl7.Fhir.Model;
+
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +26,7 @@ public sealed partial class ResourceInteractions(
     SearchQueryParser queryParser,
     SearchExecutor search,
     ResourcePatcher patcher,
+    ResourceValidator validator,
     TimeProvider clock,
     ILogger<ResourceInteractions> logger)
 {
@@ -92,7 +97,15 @@ public sealed partial class ResourceInteractions(
         return Stored(HttpStatusCode.OK, type, id, versionId, version.LastUpdated, version.Json);
     }
 
-    public Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    public async Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct)
+    {
+        // Validation runs before the database transaction, so no write lock is held while the CPU works.
+        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        var response = await InTransactionAsync(() => CreateValidatedAsync(request, ct), ct);
+        return await AfterWriteAsync(response, validated, ct);
+    }
+
+    private async Task<FhirResponse> CreateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
         var type = request.ResourceType!;
         var resource = Body(request);
@@ -112,9 +125,16 @@ public sealed partial class ResourceInteractions(
         }
 
         return await WriteAsync(null, type, NewId(), resource, "POST", HttpStatusCode.Created, ct);
-    }, ct);
+    }
 
-    public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    public async Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct)
+    {
+        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        var response = await InTransactionAsync(() => UpdateValidatedAsync(request, ct), ct);
+        return await AfterWriteAsync(response, validated, ct);
+    }
+
+    private async Task<FhirResponse> UpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
         var (type, id) = Target(request);
         var resource = Body(request);
@@ -137,9 +157,16 @@ public sealed partial class ResourceInteractions(
         CheckIfMatch(request, current);
         var status = current is null || current.IsDeleted ? HttpStatusCode.Created : HttpStatusCode.OK;
         return await WriteAsync(current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
-    }, ct);
+    }
 
-    public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    public async Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct)
+    {
+        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        var response = await InTransactionAsync(() => ConditionalUpdateValidatedAsync(request, ct), ct);
+        return await AfterWriteAsync(response, validated, ct);
+    }
+
+    private async Task<FhirResponse> ConditionalUpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
         var type = request.ResourceType!;
         var resource = Body(request);
@@ -167,9 +194,23 @@ public sealed partial class ResourceInteractions(
             default:
                 throw FhirException.PreconditionFailed($"The condition matches more than one {type}; a conditional update needs exactly one.");
         }
-    }, ct);
+    }
 
-    public Task<FhirResponse> PatchAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    public async Task<FhirResponse> PatchAsync(FhirRequest request, CancellationToken ct)
+    {
+        OperationOutcome? validated = null;
+        var response = await InTransactionAsync(async () =>
+        {
+            var (current, id, patched) = await PatchedAsync(request, ct);
+
+            // The patched result is known only here, inside the transaction that read the current version.
+            validated = await validator.CheckWriteAsync(patched, ct);
+            return await WriteAsync(current, request.ResourceType!, id, patched, "PATCH", HttpStatusCode.OK, ct);
+        }, ct);
+        return await AfterWriteAsync(response, validated!, ct);
+    }
+
+    private async Task<(ResourceRow Current, string Id, Resource Patched)> PatchedAsync(FhirRequest request, CancellationToken ct)
     {
         var type = request.ResourceType!;
         var id = request.Id;
@@ -201,10 +242,35 @@ public sealed partial class ResourceInteractions(
             _ => throw new FhirException(HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
                 "A patch must be a JSON Patch (application/json-patch+json) or a FHIRPath Patch Parameters resource."),
         };
-        return await WriteAsync(current, type, id!, patched, "PATCH", HttpStatusCode.OK, ct);
-    }, ct);
+        return (current, id!, patched);
+    }
 
-    public Task<FhirResponse> DeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    /// <summary>
+    /// Keeps the validator's warnings for the response (<c>Prefer: return=OperationOutcome</c>), and makes a
+    /// StructureDefinition, ValueSet or CodeSystem just written count for the very next validation.
+    /// </summary>
+    private async Task<FhirResponse> AfterWriteAsync(FhirResponse response, OperationOutcome validated, CancellationToken ct)
+    {
+        if (response.Resource is { } written && response.Id is { } id && ConformanceResource.IsConformance(response.ResourceType))
+        {
+            await validator.ConformanceChangedAsync(response.ResourceType!, id, written, ct);
+        }
+
+        return validated.Issue.Count > 0 && response.Outcome is null ? response with { Outcome = validated } : response;
+    }
+
+    public async Task<FhirResponse> DeleteAsync(FhirRequest request, CancellationToken ct)
+    {
+        var response = await InTransactionAsync(() => DeleteCurrentAsync(request, ct), ct);
+        if (ConformanceResource.IsConformance(request.ResourceType) && request.Id is { } id)
+        {
+            await validator.ConformanceChangedAsync(request.ResourceType!, id, null, ct);
+        }
+
+        return response;
+    }
+
+    private async Task<FhirResponse> DeleteCurrentAsync(FhirRequest request, CancellationToken ct)
     {
         var (type, id) = Target(request);
         var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct)
@@ -216,7 +282,7 @@ public sealed partial class ResourceInteractions(
         }
 
         return await WriteAsync(current, type, id, null, "DELETE", HttpStatusCode.NoContent, ct);
-    }, ct);
+    }
 
     public Task<FhirResponse> ConditionalDeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
     {
@@ -300,8 +366,14 @@ public sealed partial class ResourceInteractions(
         current.IsDeleted = resource is null;
         db.Versions.Add(new ResourceVersionRow
         {
-            Resource = current, Type = type, LogicalId = id, VersionId = version, LastUpdated = now,
-            IsDeleted = resource is null, Method = method, Json = json,
+            Resource = current,
+            Type = type,
+            LogicalId = id,
+            VersionId = version,
+            LastUpdated = now,
+            IsDeleted = resource is null,
+            Method = method,
+            Json = json,
         });
         if (resource is not null)
         {
@@ -327,7 +399,10 @@ public sealed partial class ResourceInteractions(
         LogWrite(logger, method, type, id, version);
         var response = new FhirResponse(status)
         {
-            ResourceType = type, Id = id, VersionId = version, LastUpdated = now,
+            ResourceType = type,
+            Id = id,
+            VersionId = version,
+            LastUpdated = now,
             Location = $"{type}/{id}/_history/{version}",
         };
         return resource is null ? response : response with { Resource = resource, StoredJson = json };

@@ -1,5 +1,8 @@
 using System.Net;
+
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Server.Validation;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Server.Rest;
@@ -24,6 +27,7 @@ internal static class FhirEndpoints
         fhir.MapGet("{type:fhirResource}", (string type, HttpContext http, ResourceInteractions rest, CancellationToken ct) =>
             Run(rest, http.ToFhirRequest(Interaction.SearchType, type), ct)).WithName("search-type");
         fhir.MapPost("{type:fhirResource}/_search", SearchPostAsync).WithName("search-type-post");
+        fhir.MapValidateOperation();
         fhir.MapPost("{type:fhirResource}", CreateAsync).WithName("create");
         fhir.MapPut("{type:fhirResource}", ConditionalUpdateAsync).WithName("conditional-update");
         fhir.MapDelete("{type:fhirResource}", (string type, HttpContext http, ResourceInteractions rest, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Server.Tests.Rest;
@@ -82,6 +83,14 @@ public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirS
         var client = factory.CreateClient();
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+
+        // Ready waits for the validator's warm-up (seconds after start).
+        var ready = HttpStatusCode.ServiceUnavailable;
+        for (var deadline = DateTime.UtcNow.AddSeconds(120); DateTime.UtcNow < deadline && ready != HttpStatusCode.OK; await Task.Delay(200))
+        {
+            ready = (await client.GetAsync("/health/ready")).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, ready);
     }
 }

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Net;
+
+using FhirKetamine.Core.Rest;
+
+using Firely.Fhir.Validation;
+
+using Hl7.Fhir.Model;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+using Canonical = Firely.Fhir.Validation.Canonical;
+
+namespace FhirKetamine.Core.Validation;
+
+/// <summary>
+/// The one validation service: every write and <c>$validate</c> come here. A resource is validated
+/// against core R4, every profile of its <c>meta.profile</c> (an unknown one is an error naming it) and
+/// every profile whose <c>applies-when</c> rule matches its content (<see cref="ProfileSelector"/>).
+/// Thread-safe: the current <see cref="ValidationContext"/> is immutable and shared, each call builds a
+/// cheap new Firely <see cref="Validator"/> over it, and a conformance resource written through the API
+/// swaps in a new context (built off the request thread) before the write returns.
+/// </summary>
+public sealed partial class ResourceValidator(
+    IOptions<ValidationOptions> options,
+    IConformanceStore store,
+    FhirSerialization fhir,
+    ILogger<ResourceValidator> logger)
+{
+    private readonly Lock _initialGate = new();
+    private readonly SemaphoreSlim _rebuildGate = new(1, 1);
+    private ValidationContext? _context;
+    private Task<ValidationContext>? _initial;
+    private (string Key, string Fingerprint, ValidationContext Base, ValidationContext Candidate)? _candidate;
+
+    public ValidationMode Mode => options.Value.Mode;
+
+    /// <summary>True once <see cref="WarmUpAsync"/> has compiled the core and custom schemas.</summary>
+    public bool IsWarm { get; private set; }
+
+    /// <summary>
+    /// Validates <paramref name="resource"/> and returns every issue (an empty outcome when there is none).
+    /// <paramref name="extraProfiles"/> (the <c>profile</c> parameter of <c>$validate</c>) are added to the selection.
+    /// </summary>
+    public async Task<OperationOutcome> ValidateAsync(Resource resource, IReadOnlyCollection<string>? extraProfiles, CancellationToken ct)
+    {
+        var context = await ContextAsync(ct);
+        var outcome = Validate(context, resource, extraProfiles ?? []);
+        if (resource is StructureDefinition profile && !outcome.HasErrors())
+        {
+            outcome.Issue.AddRange(await CheckProfileAsync(context, profile));
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// The check every write makes: with <c>Validation:Mode=Enforce</c> an error or fatal issue throws 422
+    /// with the whole outcome; otherwise the outcome (maybe empty) is returned for the response.
+    /// A StructureDefinition is also compiled, so a broken profile is refused here and not at ingest.
+    /// </summary>
+    public async Task<OperationOutcome> CheckWriteAsync(Resource resource, CancellationToken ct)
+    {
+        if (Mode == ValidationMode.Off)
+        {
+            return new OperationOutcome();
+        }
+
+        var context = await ContextAsync(ct);
+        var outcome = Validate(context, resource, []);
+        if (resource is StructureDefinition profile && !outcome.HasErrors())
+        {
+            outcome.Issue.AddRange(await CheckProfileAsync(context, profile));
+        }
+
+        if (outcome.HasErrors())
+        {
+            var errors = outcome.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal).ToList();
+            LogInvalid(logger, resource.TypeName, string.Join(", ", ProfilesOf(context, resource)), errors.Count, errors[0].Expression.FirstOrDefault() ?? resource.TypeName);
+            if (Mode == ValidationMode.Enforce)
+            {
+                throw new FhirException(HttpStatusCode.UnprocessableEntity, outcome);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// After a StructureDefinition, ValueSet or CodeSystem was stored (or deleted: <paramref name="resource"/>
+    /// null), the next validation uses it: a new context is built off-thread and swapped in atomically.
+    /// Storing what the validator already has (the IG package at each start) changes nothing.
+    /// </summary>
+    public async Task ConformanceChangedAsync(string type, string id, Resource? resource, CancellationToken ct)
+    {
+        if (!ConformanceResource.IsConformance(type) || (Volatile.Read(ref _context) is null && Volatile.Read(ref _initial) is null))
+        {
+            return; // not a conformance resource, or the first context is yet to be read from the store
+        }
+
+        var key = $"{type}/{id}";
+        var changed = resource is null ? null : ConformanceResource.Of(resource, r => fhir.ToJson(r));
+        await _rebuildGate.WaitAsync(ct);
+        try
+        {
+            var current = await ContextAsync(ct);
+            current.Custom.TryGetValue(key, out var known);
+            if (known?.Fingerprint == changed?.Fingerprint)
+            {
+                return;
+            }
+
+            var watch = Stopwatch.StartNew();
+            var next = _candidate is { } c && c.Key == key && c.Fingerprint == changed?.Fingerprint && ReferenceEquals(c.Base, current)
+                ? c.Candidate
+                : await Task.Run(() => current.With(key, changed), ct);
+            _candidate = null;
+            Volatile.Write(ref _context, next);
+            LogSwapped(logger, key, next.Custom.Count, watch.ElapsedMilliseconds);
+        }
+        finally
+        {
+            _rebuildGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Builds the first context and compiles every custom profile, single-threaded, then reports warm
+    /// (<see cref="IsWarm"/>) and goes on compiling every other core resource type.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var context = await ContextAsync(ct);
+        var built = watch.Elapsed;
+        await Task.Run(() =>
+        {
+            // The custom profiles first (they pull in the types the clinic writes most); the rest of core after ready.
+            foreach (var url in context.Profiles.Keys.Append("http://hl7.org/fhir/StructureDefinition/Patient"))
+            {
+                ct.ThrowIfCancellationRequested();
+                Compile(context, url);
+            }
+
+            // One validation of a vital sign warms the terminology expansions and FHIRPath caches too.
+            _ = Validate(context, new Observation
+            {
+                Status = ObservationStatus.Final,
+                Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
+                Code = new CodeableConcept("http://loinc.org", "8867-4"),
+                Subject = new ResourceReference("Patient/warm-up"),
+                Effective = new FhirDateTime("2025-01-01T00:00:00Z"),
+                Value = new Quantity { Value = 60, Unit = "/min", System = "http://unitsofmeasure.org", Code = "/min" },
+            }, []);
+        }, ct);
+        IsWarm = true;
+        LogWarm(logger, context.Core.LoadTime.TotalMilliseconds, built.TotalMilliseconds, watch.Elapsed.TotalMilliseconds, context.CompiledSchemas, context.Custom.Count);
+        await Task.Run(() =>
+        {
+            foreach (var url in context.Core.ResourceTypeUrls)
+            {
+                ct.ThrowIfCancellationRequested();
+                Compile(context, url);
+            }
+        }, ct);
+    }
+
+    private OperationOutcome Validate(ValidationContext context, Resource resource, IReadOnlyCollection<string> extraProfiles)
+    {
+        var outcome = new OperationOutcome();
+        var declared = resource.Meta?.Profile?.ToList() ?? [];
+        for (var i = 0; i < declared.Count; i++)
+        {
+            if (declared[i] is { } url && !context.Knows(url))
+            {
+                outcome.Issue.Add(Issue(OperationOutcome.IssueType.NotSupported,
+                    $"Profile '{url}' in meta.profile is not known to this server; load it (POST StructureDefinition) or remove it.",
+                    $"{resource.TypeName}.meta.profile[{i}]"));
+            }
+        }
+
+        foreach (var url in extraProfiles.Where(p => !context.Knows(p)))
+        {
+            outcome.Issue.Add(Issue(OperationOutcome.IssueType.NotSupported, $"Profile '{url}' is not known to this server.", resource.TypeName));
+        }
+
+        var added = context.Selector.Select(resource)
+            .Concat(extraProfiles.Where(context.Knows))
+            .Where(p => !declared.Contains(p))
+            .Distinct(StringComparer.Ordinal)
+            .Select(p => new Canonical(p))
+            .ToArray();
+        var root = resource.TypeName;
+
+        // Unknown meta.profiles are reported above, once and by name; the validator skips them.
+        var settings = new ValidationSettings
+        {
+            SelectValidationProfiles = (location, original, _, _) =>
+            {
+                var known = original.Where(p => context.Knows(p.ToString())).ToArray();
+                return location == root ? [.. known, .. added] : known;
+            },
+        };
+        var validator = new Validator(context.Resolver, context.Terminology, null, settings, context.Schemas);
+        var result = validator.Validate(resource);
+        foreach (var issue in result.Issue)
+        {
+            if (!issue.Expression.Any() && issue.Location.Any())
+            {
+                issue.Expression = issue.Location.ToList();
+            }
+
+            if (resource is StructureDefinition && IsTypeExtensionContextIssue(issue))
+            {
+                issue.Severity = OperationOutcome.IssueSeverity.Warning;
+            }
+
+            outcome.Issue.Add(issue);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>A StructureDefinition must compile into a schema, and its rules must be enforceable.</summary>
+    private async Task<List<OperationOutcome.IssueComponent>> CheckProfileAsync(ValidationContext context, StructureDefinition profile)
+    {
+        var issues = new List<OperationOutcome.IssueComponent>();
+        if (profile.Url is null)
+        {
+            return issues;
+        }
+
+        foreach (var constraint in (profile.Differential?.Element ?? []).Concat(profile.Snapshot?.Element ?? []).SelectMany(e => e.Constraint))
+        {
+            if (constraint.Expression?.Contains("conformsTo(", StringComparison.Ordinal) == true)
+            {
+                issues.Add(Issue(OperationOutcome.IssueType.NotSupported,
+                    $"Constraint {constraint.Key} uses conformsTo(), which this validator cannot evaluate; it would not be enforced.", "StructureDefinition.differential"));
+            }
+        }
+
+        if (ProfileSelector.CompileError(profile) is { } ruleError)
+        {
+            issues.Add(Issue(OperationOutcome.IssueType.Invalid, $"The applies-when rule does not compile: {ruleError}", "StructureDefinition.extension"));
+        }
+
+        if (issues.Count > 0)
+        {
+            return issues;
+        }
+
+        var key = $"StructureDefinition/{profile.Id}";
+        var entry = ConformanceResource.Of(profile, r => fhir.ToJson(r));
+        var candidate = await Task.Run(() => context.With(key, entry));
+        var error = Compile(candidate, profile.Url);
+        if (error is not null)
+        {
+            issues.Add(Issue(OperationOutcome.IssueType.Invalid, $"The profile cannot be used for validation: {error}", "StructureDefinition"));
+        }
+        else
+        {
+            _candidate = (key, entry.Fingerprint, context, candidate);
+        }
+
+        return issues;
+    }
+
+    private string? Compile(ValidationContext context, string url)
+    {
+        try
+        {
+            return context.Schemas.GetSchema(new Canonical(url)) is null ? $"'{url}' could not be resolved." : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCompileFailed(logger, url, ex.Message);
+            return ex.Message;
+        }
+    }
+
+    private Task<ValidationContext> ContextAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _context) is { } context)
+        {
+            return Task.FromResult(context);
+        }
+
+        lock (_initialGate)
+        {
+            if (_initial is null || _initial.IsFaulted || _initial.IsCanceled)
+            {
+                _initial = Task.Run(() => LoadInitialAsync(CancellationToken.None), CancellationToken.None);
+            }
+
+            return _initial.WaitAsync(ct);
+        }
+    }
+
+    private async Task<ValidationContext> LoadInitialAsync(CancellationToken ct)
+    {
+        var core = CoreSpecification.Instance;
+        var custom = new List<ConformanceResource>();
+        foreach (var folder in options.Value.PackageFolders.Where(Directory.Exists))
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(file);
+                if (name.StartsWith('.') || name == "package.json" || !ConformanceResource.IsConformance(name.Split('-')[0]))
+                {
+                    continue;
+                }
+
+                custom.Add(ConformanceResource.Of(fhir.ParseStored(await File.ReadAllTextAsync(file, ct)), r => fhir.ToJson(r)));
+            }
+        }
+
+        custom.AddRange((await store.LoadAsync(ct)).Select(r => ConformanceResource.Of(r, x => fhir.ToJson(x))));
+        var context = ValidationContext.Build(core, custom);
+        Volatile.Write(ref _context, context);
+        return context;
+    }
+
+    /// <summary>
+    /// SUSHI and the R5-era tools put <c>structuredefinition-fhir-type</c> on <c>ElementDefinition.type</c>
+    /// where R4 declares it for <c>type.code</c>; Firely calls that an error, which would refuse every
+    /// profile they build (the IG's own included). Kept, as a warning, only in that place.
+    /// </summary>
+    private static bool IsTypeExtensionContextIssue(OperationOutcome.IssueComponent issue) =>
+        (issue.Details?.Text ?? issue.Diagnostics ?? string.Empty).StartsWith("Extension used outside of appropriate contexts", StringComparison.Ordinal)
+        && issue.Expression.Any(e => e is not null && e.Contains(".element[", StringComparison.Ordinal) && e.Contains("].type[", StringComparison.Ordinal));
+
+    private static IEnumerable<string> ProfilesOf(ValidationContext context, Resource resource) =>
+        new[] { $"core {resource.TypeName}" }
+            .Concat(resource.Meta?.Profile.OfType<string>() ?? [])
+            .Concat(context.Selector.Select(resource))
+            .Distinct(StringComparer.Ordinal);
+
+    private static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueType code, string message, string expression) => new()
+    {
+        Severity = OperationOutcome.IssueSeverity.Error,
+        Code = code,
+        Diagnostics = message,
+        Details = new CodeableConcept { Text = message },
+        Expression = [expression],
+    };
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "{ResourceType} is invalid against {Profiles}: {Errors} error(s), the first at {Expression}")]
+    private static partial void LogInvalid(ILogger logger, string resourceType, string profiles, int errors, string expression);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Validator warm: core parsed in {CoreMs:F0} ms, context in {ContextMs:F0} ms, warm in {TotalMs:F0} ms; {Schemas} schemas compiled, {Custom} custom conformance resources")]
+    private static partial void LogWarm(ILogger logger, double coreMs, double contextMs, double totalMs, int schemas, int custom);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Validation context rebuilt for {Key}: {Custom} custom conformance resources, {Ms} ms")]
+    private static partial void LogSwapped(ILogger logger, string key, int custom, long ms);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Schema {Url} does not compile: {Error}")]
+    private static partial void LogCompileFailed(ILogger logger, string url, string error);
+}

@@ -1,0 +1,30 @@
+using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Storage;
+
+using Hl7.Fhir.Model;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirKetamine.Core.Validation;
+
+/// <summary>The current StructureDefinitions, ValueSets and CodeSystems of the store, read in a scope of their own.</summary>
+internal sealed class StoredConformanceResources(IServiceScopeFactory scopes, FhirSerialization fhir) : IConformanceStore
+{
+    public async Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetService<FhirDbContext>();
+        if (db is null)
+        {
+            return [];
+        }
+
+        var types = ConformanceResource.Types.ToList();
+        var json = await db.Resources.AsNoTracking()
+            .Where(r => types.Contains(r.Type) && !r.IsDeleted)
+            .Join(db.Versions, r => new { r.Key, r.VersionId }, v => new { Key = v.ResourceKey, v.VersionId }, (r, v) => v.Json)
+            .ToListAsync(ct);
+        return json.Select(fhir.ParseStored).ToList();
+    }
+}

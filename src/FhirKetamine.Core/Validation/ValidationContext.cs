@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+
+using Firely.Fhir.Validation;
+using Firely.Fhir.Validation.Compilation;
+
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Specification.Source;
+using Hl7.Fhir.Specification.Terminology;
+
+using Canonical = Firely.Fhir.Validation.Canonical;
+
+namespace FhirKetamine.Core.Validation;
+
+/// <summary>
+/// One immutable validation stack ("A construction that worked", VALIDATION.md): core R4 in memory, the
+/// custom conformance resources, snapshots generated one at a time, a cached resolver, local terminology,
+/// a shared compiled-schema cache locking on a miss, and the content rules. A change of profiles builds a
+/// new context and swaps it in whole (trap 5): schemas of dependants are never stale.
+/// </summary>
+internal sealed class ValidationContext
+{
+    private readonly ConcurrentDictionary<Canonical, ElementSchema?> _schemaCache;
+
+    private ValidationContext(CoreSpecification core, IReadOnlyDictionary<string, ConformanceResource> custom, ValidationContext? previous)
+    {
+        Core = core;
+        Custom = custom;
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource));
+
+        // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across contexts.
+        Resolver = new CachedResolver(new SerializedResolver(new SnapshotSource(new MultiResolver(core.Resolver, customResolver))));
+        Terminology = LocalTerminologyService.CreateDefaultForCore(Resolver);
+        _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, _schemaCache), _schemaCache);
+        Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
+            .Where(sd => sd.Url is not null)
+            .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        Selector = ProfileSelector.From(Profiles.Values);
+    }
+
+    public CoreSpecification Core { get; }
+
+    public IReadOnlyDictionary<string, ConformanceResource> Custom { get; }
+
+    public CachedResolver Resolver { get; }
+
+    public ICodeValidationTerminologyService Terminology { get; }
+
+    public IElementSchemaResolver Schemas { get; }
+
+    /// <summary>The custom StructureDefinitions by canonical URL.</summary>
+    public IReadOnlyDictionary<string, StructureDefinition> Profiles { get; }
+
+    public ProfileSelector Selector { get; }
+
+    public int CompiledSchemas => _schemaCache.Count;
+
+    public static ValidationContext Build(CoreSpecification core, IEnumerable<ConformanceResource> custom, ValidationContext? previous = null) =>
+        new(core, custom.GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal), previous);
+
+    /// <summary>This context with one conformance resource added, replaced or (when null) removed.</summary>
+    public ValidationContext With(string key, ConformanceResource? changed)
+    {
+        var custom = Custom.Values.Where(c => c.Key != key).ToList();
+        if (changed is not null)
+        {
+            custom.Add(changed);
+        }
+
+        return Build(Core, custom, this);
+    }
+
+    /// <summary>Whether a canonical (optionally <c>|version</c>) names a StructureDefinition this context knows.</summary>
+    public bool Knows(string canonical)
+    {
+        var url = canonical.Split('|')[0];
+        return Core.StructureDefinitionUrls.Contains(url) || Profiles.ContainsKey(url);
+    }
+
+    private IEnumerable<KeyValuePair<Canonical, ElementSchema?>> CoreSchemas() =>
+        _schemaCache.Where(e => e.Value is not null && Core.StructureDefinitionUrls.Contains(e.Key.Uri ?? string.Empty)).ToList();
+}

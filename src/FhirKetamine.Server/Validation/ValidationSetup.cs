@@ -1,0 +1,53 @@
+using FhirKetamine.Core.Validation;
+
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FhirKetamine.Server.Validation;
+
+/// <summary>
+/// <c>Validation:Mode</c> and the other <see cref="ValidationOptions"/>, the warm-up at start, and the
+/// <c>ready</c> health check that stays unhealthy until the validator is warm.
+/// </summary>
+internal static class ValidationSetup
+{
+    public static IServiceCollection AddFhirValidation(this IServiceCollection services)
+    {
+        services.AddOptions<ValidationOptions>().BindConfiguration("Validation").ValidateOnStart();
+        services.AddHostedService<ValidationWarmUp>();
+        services.AddHealthChecks().AddCheck<ValidatorReadyCheck>("validator", tags: ["ready"]);
+        return services;
+    }
+}
+
+/// <summary>Compiles the core and custom schemas in the background once the host has started.</summary>
+internal sealed partial class ValidationWarmUp(ResourceValidator validator, ILogger<ValidationWarmUp> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (validator.Mode == ValidationMode.Off)
+        {
+            return;
+        }
+
+        try
+        {
+            await validator.WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogWarmUpFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "Validator warm-up failed; /health/ready stays unhealthy")]
+    private static partial void LogWarmUpFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Unhealthy until the validator is warm: a cold validator takes seconds over its first requests.</summary>
+internal sealed class ValidatorReadyCheck(ResourceValidator validator) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(validator.Mode == ValidationMode.Off || validator.IsWarm
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The validator is warming up."));
+}

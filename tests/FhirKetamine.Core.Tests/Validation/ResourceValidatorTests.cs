@@ -1,0 +1,111 @@
+using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Tests.Profiles;
+using FhirKetamine.Core.Validation;
+
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+using Task = System.Threading.Tasks.Task;
+
+namespace FhirKetamine.Core.Tests.Validation;
+
+/// <summary>The server's validation service without a host: profile selection, thread safety, refusals.</summary>
+public sealed class ResourceValidatorTests
+{
+    private static readonly Lazy<ResourceValidator> Shared = new(() => NewValidator(ValidationMode.Enforce));
+
+    [Fact]
+    public async Task Validation_from_several_threads_at_once_gives_identical_results()
+    {
+        var validator = NewValidator(ValidationMode.Enforce); // cold: the threads race on compiling schemas
+        var examples = IgFiles.ValidExamples().Where(e => e.StartsWith("valid/", StringComparison.Ordinal))
+            .Select(e => IgFiles.ParseLenient(IgFiles.ExamplePath(e)))
+            .Concat(new[] { "Observation-heartrate-missing-subject.json", "MedicationAdministration-dose-per-kg-above-2.json", "Procedure-missing-infusion-number.json" }
+                .Select(f => IgFiles.ParseLenient(IgFiles.ExamplePath("invalid/" + f))))
+            .ToList();
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            var results = new List<string>();
+            foreach (var resource in examples)
+            {
+                results.Add(Show(await validator.ValidateAsync(resource, null, CancellationToken.None)));
+            }
+
+            return results;
+        })));
+        var serial = new List<string>();
+        foreach (var resource in examples)
+        {
+            serial.Add(Show(await validator.ValidateAsync(resource, null, CancellationToken.None)));
+        }
+
+        Assert.All(runs, run => Assert.Equal(serial, run));
+        Assert.Contains(serial, s => s.Contains("error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Enforce_mode_refuses_an_error_with_422()
+    {
+        var reading = new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept("http://loinc.org", "8867-4"),
+            Effective = new FhirDateTime("2025-03-07T09:45:00Z"),
+            Value = new Quantity { Value = 80, Unit = "/min", System = "http://unitsofmeasure.org", Code = "/min" },
+        };
+
+        var ex = await Assert.ThrowsAsync<FhirException>(() => Shared.Value.CheckWriteAsync(reading, CancellationToken.None));
+
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, ex.Status);
+        Assert.Contains(ex.Outcome.Issue, i => (i.Details?.Text ?? "").Contains("'subject'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_profile_whose_invariant_uses_conformsTo_is_refused()
+    {
+        var profile = new StructureDefinition
+        {
+            Id = "uses-conforms-to",
+            Url = "http://example.org/fhir/StructureDefinition/uses-conforms-to",
+            Name = "UsesConformsTo",
+            Status = PublicationStatus.Active,
+            FhirVersion = FHIRVersion.N4_0_1,
+            Kind = StructureDefinition.StructureDefinitionKind.Resource,
+            Abstract = false,
+            Type = "Patient",
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new StructureDefinition.DifferentialComponent
+            {
+                Element =
+                [
+                    new ElementDefinition("Patient")
+                    {
+                        ElementId = "Patient",
+                        Constraint = [new ElementDefinition.ConstraintComponent { Key = "x-1", Severity = ConstraintSeverity.Error, Human = "x", Expression = "conformsTo('http://x')" }],
+                    },
+                ],
+            },
+        };
+
+        var outcome = await Shared.Value.ValidateAsync(profile, null, CancellationToken.None);
+
+        Assert.Contains(outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error && (i.Diagnostics ?? "").Contains("conformsTo", StringComparison.Ordinal));
+    }
+
+    private static ResourceValidator NewValidator(ValidationMode mode) => new(
+        Options.Create(new ValidationOptions { Mode = mode, PackageFolders = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")] }),
+        new NoStore(), new FhirSerialization(), NullLogger<ResourceValidator>.Instance);
+
+    private static string Show(OperationOutcome outcome) =>
+        string.Join("\n", outcome.Issue.Select(i => $"{i.Severity?.GetLiteral()} {i.Code?.GetLiteral()} [{string.Join(",", i.Expression)}] {i.Details?.Text ?? i.Diagnostics}"));
+
+    private sealed class NoStore : IConformanceStore
+    {
+        public Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Resource>>([]);
+    }
+}
