@@ -42,6 +42,13 @@ public sealed record SmartScope(string Context, string ResourceType, string Perm
         return permissions is null ? null : new SmartScope(context, type, permissions, filter);
     }
 
+    /// <summary>
+    /// True when this scope grants <paramref name="permission"/> on <paramref name="resourceType"/>.
+    /// A granular v2 scope (<c>?category=…</c>) grants nothing yet: its filter is not enforced, and
+    /// ignoring it would over-grant (every Observation for <c>Observation.rs?category=vital-signs</c>).
+    /// </summary>
     public bool Allows(string resourceType, char permission) =>
-        (ResourceType == "*" || ResourceType == resourceType) && Permissions.Contains(permission, StringComparison.Ordinal);
+        Filter is null
+        && (ResourceType == "*" || ResourceType == resourceType)
+        && Permissions.Contains(permission, StringComparison.Ordinal);
 }
