@@ -97,11 +97,17 @@ public sealed partial class ResourceInteractions(
         return Stored(HttpStatusCode.OK, type, id, versionId, version.LastUpdated, version.Json);
     }
 
-    public async Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct)
+    public Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct) =>
+        ValidatedWriteAsync(request, () => CreateValidatedAsync(request, ct), ct);
+
+    /// <summary>
+    /// Validates the body, then runs the write in a transaction. Validation runs before the database
+    /// transaction, so no write lock is held while the CPU works.
+    /// </summary>
+    private async Task<FhirResponse> ValidatedWriteAsync(FhirRequest request, Func<Task<FhirResponse>> write, CancellationToken ct)
     {
-        // Validation runs before the database transaction, so no write lock is held while the CPU works.
         var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
-        var response = await InTransactionAsync(() => CreateValidatedAsync(request, ct), ct);
+        var response = await InTransactionAsync(write, ct);
         return await AfterWriteAsync(response, validated, ct);
     }
 
@@ -127,12 +133,8 @@ public sealed partial class ResourceInteractions(
         return await WriteAsync(null, type, NewId(), resource, "POST", HttpStatusCode.Created, ct);
     }
 
-    public async Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct)
-    {
-        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
-        var response = await InTransactionAsync(() => UpdateValidatedAsync(request, ct), ct);
-        return await AfterWriteAsync(response, validated, ct);
-    }
+    public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) =>
+        ValidatedWriteAsync(request, () => UpdateValidatedAsync(request, ct), ct);
 
     private async Task<FhirResponse> UpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
@@ -159,12 +161,8 @@ public sealed partial class ResourceInteractions(
         return await WriteAsync(current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
     }
 
-    public async Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct)
-    {
-        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
-        var response = await InTransactionAsync(() => ConditionalUpdateValidatedAsync(request, ct), ct);
-        return await AfterWriteAsync(response, validated, ct);
-    }
+    public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) =>
+        ValidatedWriteAsync(request, () => ConditionalUpdateValidatedAsync(request, ct), ct);
 
     private async Task<FhirResponse> ConditionalUpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
