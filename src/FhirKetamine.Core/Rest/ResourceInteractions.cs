@@ -52,9 +52,14 @@ public sealed partial class ResourceInteractions(
     public async Task<FhirResponse> ReadAsync(FhirRequest request, CancellationToken ct)
     {
         var (type, id) = Target(request);
+        // One round trip: the current row and the JSON of its version (reads are the hottest path).
         var current = await db.Resources.AsNoTracking()
             .Where(r => r.Type == type && r.LogicalId == id)
-            .Select(r => new { r.Key, r.VersionId, r.IsDeleted, r.LastUpdated })
+            .Select(r => new
+            {
+                r.VersionId, r.IsDeleted, r.LastUpdated,
+                Json = db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First(),
+            })
             .FirstOrDefaultAsync(ct) ?? throw FhirException.NotFound($"{type}/{id} is not known.");
         if (current.IsDeleted)
         {
@@ -66,10 +71,7 @@ public sealed partial class ResourceInteractions(
             return new FhirResponse(HttpStatusCode.NotModified) { ResourceType = type, Id = id, VersionId = current.VersionId, LastUpdated = current.LastUpdated };
         }
 
-        var json = await db.Versions.AsNoTracking()
-            .Where(v => v.ResourceKey == current.Key && v.VersionId == current.VersionId)
-            .Select(v => v.Json).FirstAsync(ct);
-        return Stored(HttpStatusCode.OK, type, id, current.VersionId, current.LastUpdated, json);
+        return Stored(HttpStatusCode.OK, type, id, current.VersionId, current.LastUpdated, current.Json);
     }
 
     public async Task<FhirResponse> VReadAsync(FhirRequest request, CancellationToken ct)
