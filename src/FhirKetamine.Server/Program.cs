@@ -12,7 +12,7 @@ if (args is ["--healthcheck", var probeUrl])
 }
 
 var builder = WebApplication.CreateBuilder(args);
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Fhir:MaxRequestBodyBytes", 16L * 1024 * 1024));
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.MaxRequestBodyBytes());
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<OperationOutcomeExceptionHandler>();
 builder.Services.AddFhirCore();

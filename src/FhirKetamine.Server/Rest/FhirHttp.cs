@@ -14,6 +14,12 @@ internal static class FhirHttp
     public const string XmlType = "application/fhir+xml";
     public const string JsonPatchType = "application/json-patch+json";
 
+    /// <summary>The default of <c>Fhir:MaxRequestBodyBytes</c>, used by Kestrel and by <see cref="ReadBodyAsync"/>.</summary>
+    public const long DefaultMaxRequestBodyBytes = 16L * 1024 * 1024;
+
+    public static long MaxRequestBodyBytes(this IConfiguration configuration) =>
+        configuration.GetValue("Fhir:MaxRequestBodyBytes", DefaultMaxRequestBodyBytes);
+
     public static string BaseUrl(this HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/fhir";
 
     public static FhirRequest ToFhirRequest(this HttpContext http, Interaction interaction, string? type = null, string? id = null, string? versionId = null)
@@ -49,7 +55,7 @@ internal static class FhirHttp
     /// </summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext http, CancellationToken ct)
     {
-        var limit = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Fhir:MaxRequestBodyBytes", 16L * 1024 * 1024);
+        var limit = http.RequestServices.GetRequiredService<IConfiguration>().MaxRequestBodyBytes();
         if (http.Request.ContentLength > limit)
         {
             throw TooLarge(limit);
