@@ -14,6 +14,7 @@ internal static class ValidationSetup
     {
         services.AddOptions<ValidationOptions>().BindConfiguration("Validation").ValidateOnStart();
         services.AddHostedService<ValidationWarmUp>();
+        services.AddHostedService<ConformanceRefresh>();
         services.AddHealthChecks().AddCheck<ValidatorReadyCheck>("validator", tags: ["ready"]);
         return services;
     }

@@ -17,6 +17,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
     {
         _ = _first.CreateClient(); // the first instance migrates the database
         _second = new FhirServerFactory(_first.Database) { OwnsDatabase = false };
+        _second.Settings["Validation:ConformanceRefreshSeconds"] = "0.3";
         return Task.CompletedTask;
     }
 
@@ -60,4 +61,59 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         var final = await (await _second.CreateFhirClient().GetAsync($"Patient/{created.Id}")).ReadAsync<Patient>();
         Assert.Equal("2", final.Meta?.VersionId);
     }
+
+    [Fact]
+    public async Task A_profile_posted_to_one_instance_is_enforced_by_the_other_and_its_deletion_too()
+    {
+        var id = "two-instances-" + Guid.NewGuid().ToString("N")[..8];
+        var url = $"http://example.org/fhir/StructureDefinition/{id}";
+        var patient = Fhir.Patient("Okafor");
+        patient.Meta = new Meta { Profile = [url] };
+        var other = _second.CreateFhirClient();
+        var unknownBefore = await other.PostAsync("Patient", Fhir.Json(patient));
+
+        var stored = await _first.CreateFhirClient().PutAsync($"StructureDefinition/{id}", Fhir.Json(ProfileRequiringAddress(id, url)));
+        var enforced = await EventuallyAsync(other, patient, o => o.Issue.Any(i => (i.Details?.Text ?? "").Contains("'address'", StringComparison.Ordinal)));
+        var deleted = await _first.CreateFhirClient().DeleteAsync($"StructureDefinition/{id}");
+        var unknownAgain = await EventuallyAsync(other, patient, o => o.Issue.Any(i => (i.Diagnostics ?? "").Contains(url, StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknownBefore.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        Assert.True(enforced, "the second instance never enforced the profile posted to the first");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.True(unknownAgain, "the second instance kept a profile deleted through the first");
+    }
+
+    /// <summary>Polls the other instance's <c>$validate</c> (the refresh runs every 0.3 s there) for up to 30 s.</summary>
+    private static async Task<bool> EventuallyAsync(HttpClient client, Patient patient, Func<OperationOutcome, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            var outcome = await (await client.PostAsync("Patient/$validate", Fhir.Json(patient))).ReadAsync<OperationOutcome>();
+            if (done(outcome))
+            {
+                return true;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
+    private static StructureDefinition ProfileRequiringAddress(string id, string url) => new()
+    {
+        Id = id,
+        Url = url,
+        Name = "PatientWithAddress",
+        Status = PublicationStatus.Active,
+        FhirVersion = FHIRVersion.N4_0_1,
+        Kind = StructureDefinition.StructureDefinitionKind.Resource,
+        Abstract = false,
+        Type = "Patient",
+        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+        Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+        Differential = new StructureDefinition.DifferentialComponent { Element = [new ElementDefinition("Patient.address") { ElementId = "Patient.address", Min = 1 }] },
+    };
 }
