@@ -1,5 +1,6 @@
 using FhirKetamine.Core.Search.Index;
 using FhirKetamine.Core.Smart;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace FhirKetamine.Core.Storage;
@@ -8,7 +9,7 @@ namespace FhirKetamine.Core.Storage;
 /// The one database of the server. Provider-neutral: the SQLite and PostgreSQL projects only choose
 /// the provider and own their migrations; nothing here is specific to either.
 /// </summary>
-public class FhirDbContext(DbContextOptions options) : DbContext(options)
+public class FhirDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ResourceRow> Resources => Set<ResourceRow>();
 
@@ -32,11 +33,18 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<ClientAssertionUse> ClientAssertionUses => Set<ClientAssertionUse>();
 
+    /// <summary>
+    /// ASP.NET Core Data Protection's key ring (login cookies, antiforgery tokens of the SMART forms), so
+    /// that a form served by one instance can be posted to another behind the same load balancer.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         // SMART: OpenIddict's applications, authorizations, scopes and tokens (default entities, provider-neutral),
         // the embedded server's keys, and the client-assertion jti ledger that refuses replays.
         modelBuilder.UseOpenIddict();
+        modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         modelBuilder.Entity<SmartKeyRow>(e =>
         {
             e.ToTable("smart_keys");

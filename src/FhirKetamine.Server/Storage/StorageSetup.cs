@@ -1,6 +1,7 @@
 using FhirKetamine.Core.Storage;
 using FhirKetamine.Storage.Postgres;
 using FhirKetamine.Storage.Sqlite;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,6 +34,9 @@ public static partial class StorageSetup
                 throw new InvalidOperationException($"Unknown Storage:Provider '{provider}'; use Sqlite or Postgres.");
         }
 
+        // The Data Protection key ring lives in the database too, so that every instance reads the cookies and
+        // antiforgery tokens of the others (keys are stored unencrypted there: protect the database as a secret).
+        services.AddDataProtection().SetApplicationName("FhirKetamine").PersistKeysToDbContext<FhirDbContext>();
         return services;
     }
 

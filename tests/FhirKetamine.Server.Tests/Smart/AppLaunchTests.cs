@@ -16,8 +16,8 @@ namespace FhirKetamine.Server.Tests.Smart;
 /// </summary>
 public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFixture<SmartServerFactory>
 {
-    private const string Redirect = "http://localhost/app/callback";
-    private const string Scope = "openid fhirUser launch/patient offline_access patient/*.rs";
+    internal const string Redirect = "http://localhost/app/callback";
+    internal const string Scope = "openid fhirUser launch/patient offline_access patient/*.rs";
 
     [Fact]
     public async Task Code_flow_through_the_forms_gives_a_patient_token_that_sees_only_its_patient()
@@ -112,12 +112,12 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         return Uri.UnescapeDataString(CodeParameter().Match(callback).Groups[1].Value);
     }
 
-    private static string AuthorizeUrl(string challenge, string method) =>
+    internal static string AuthorizeUrl(string challenge, string method) =>
         "/connect/authorize?response_type=code&client_id=app&redirect_uri=" + Uri.EscapeDataString(Redirect)
         + "&scope=" + Uri.EscapeDataString(Scope) + "&state=s-1&aud=" + Uri.EscapeDataString("http://localhost/fhir")
         + "&code_challenge=" + challenge + "&code_challenge_method=" + method;
 
-    private static string Challenge(string verifier) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+    internal static string Challenge(string verifier) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
 
     private HttpClient Browser() => server.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
@@ -138,7 +138,7 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         return (mine, other);
     }
 
-    private static Dictionary<string, string> Hidden(string html) =>
+    internal static Dictionary<string, string> Hidden(string html) =>
         HiddenInput().Matches(html).GroupBy(m => WebUtility.HtmlDecode(m.Groups[1].Value))
             .ToDictionary(g => g.Key, g => WebUtility.HtmlDecode(g.First().Groups[2].Value));
 
@@ -148,5 +148,5 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
     private static partial Regex HiddenInput();
 
     [GeneratedRegex("[?&]code=([^&]+)")]
-    private static partial Regex CodeParameter();
+    internal static partial Regex CodeParameter();
 }

@@ -9,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace FhirKetamine.Server.Tests.Smart;
 
 /// <summary>
-/// The real server with Auth:Mode=Embedded on its own SQLite file, and three registered clients whose keys
+/// The real server with Auth:Mode=Embedded on its own database (SQLite, or PostgreSQL in CI's second run), and three registered clients whose keys
 /// the tests hold: an EHR (RS384, system/*.cruds), a device gateway (ES384, create-only) and a public app.
 /// </summary>
 public sealed class SmartServerFactory : WebApplicationFactory<Program>
@@ -18,13 +18,24 @@ public sealed class SmartServerFactory : WebApplicationFactory<Program>
 
     public SmartServerFactory()
     {
-        DatabasePath = Path.Combine(Path.GetTempPath(), "fhirketamine-tests", Guid.NewGuid().ToString("N"), "fhir.db");
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        Database = TestDatabase.Create();
         EhrKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "ehr-1" };
         GatewayKey = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP384)) { KeyId = "gw-1" };
     }
 
-    public string DatabasePath { get; }
+    /// <summary>Another instance of the same deployment: the same database and the same registered clients.</summary>
+    internal SmartServerFactory(SmartServerFactory first)
+    {
+        Database = first.Database;
+        EhrKey = first.EhrKey;
+        GatewayKey = first.GatewayKey;
+        OwnsDatabase = false;
+    }
+
+    /// <summary>A SQLite file, or a fresh PostgreSQL database in the CI run against PostgreSQL.</summary>
+    public TestDatabase Database { get; }
+
+    public bool OwnsDatabase { get; }
 
     public RsaSecurityKey EhrKey { get; }
 
@@ -35,7 +46,8 @@ public sealed class SmartServerFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Fhir", $"Data Source={DatabasePath}");
+        builder.UseSetting("Storage:Provider", Database.Provider);
+        builder.UseSetting("ConnectionStrings:Fhir", Database.ConnectionString);
         builder.UseSetting("Auth:Mode", "Embedded");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Smart:Clients:0:ClientId", "ehr");
@@ -56,6 +68,15 @@ public sealed class SmartServerFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (OwnsDatabase)
+        {
+            await Database.DropAsync();
         }
     }
 
