@@ -55,11 +55,12 @@ internal static class FhirEndpoints
     private static async Task<IResult> Run(ResourceInteractions rest, FhirRequest request, CancellationToken ct) =>
         new FhirResult(await rest.HandleAsync(request, ct));
 
-    private static IResult Capabilities(HttpContext http, CapabilityStatementBuilder builder) =>
-        new FhirResult(new FhirResponse(HttpStatusCode.OK)
-        {
-            Resource = builder.Build(http.BaseUrl(), typeof(FhirEndpoints).Assembly.GetName().Version?.ToString() ?? "0"),
-        });
+    private static IResult Capabilities(HttpContext http, CapabilityStatementBuilder builder, IConfiguration configuration)
+    {
+        var statement = builder.Build(http.BaseUrl(), typeof(FhirEndpoints).Assembly.GetName().Version?.ToString() ?? "0");
+        Smart.SmartCapability.AddSecurity(statement, http, configuration);
+        return new FhirResult(new FhirResponse(HttpStatusCode.OK) { Resource = statement });
+    }
 
     private static async Task<IResult> CreateAsync(string type, HttpContext http, ResourceInteractions rest, CancellationToken ct)
     {

@@ -90,7 +90,7 @@ public static partial class CallerAccess
             string.Join(' ', scopes));
     }
 
-    private static string Mode(IConfiguration configuration) => configuration["Auth:Mode"] ?? "Embedded";
+    internal static string Mode(IConfiguration configuration) => configuration["Auth:Mode"] ?? "Embedded";
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Auth:Mode=Disabled: every request has full access to every resource. Never run like this with real patient data.")]
     private static partial void LogAuthDisabled(ILogger logger);

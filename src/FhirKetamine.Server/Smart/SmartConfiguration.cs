@@ -3,11 +3,15 @@ namespace FhirKetamine.Server.Smart;
 /// <summary><c>GET /fhir/.well-known/smart-configuration</c> (SMART App Launch 2.x §Discovery): what this server really supports.</summary>
 internal static class SmartConfiguration
 {
-    public static IResult Get(HttpContext http, IConfiguration configuration)
-    {
-        var issuer = configuration["Auth:Issuer"] is { Length: > 0 } configured
+    /// <summary><c>Auth:Issuer</c>, or the request's own scheme, host and path base.</summary>
+    public static string Issuer(HttpContext http, IConfiguration configuration) =>
+        configuration["Auth:Issuer"] is { Length: > 0 } configured
             ? configured.TrimEnd('/')
             : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+
+    public static IResult Get(HttpContext http, IConfiguration configuration)
+    {
+        var issuer = Issuer(http, configuration);
         return Results.Json(new Dictionary<string, object>
         {
             ["issuer"] = issuer,

@@ -182,6 +182,13 @@ public sealed class BackendServicesTests(SmartServerFactory server) : IClassFixt
         using var client = server.CreateFhirClient();
         using var metadata = await client.GetAsync("metadata");
         Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
+        var security = JsonDocument.Parse(await metadata.Content.ReadAsStringAsync()).RootElement.GetProperty("rest")[0].GetProperty("security");
+        Assert.Equal("SMART-on-FHIR", security.GetProperty("service")[0].GetProperty("coding")[0].GetProperty("code").GetString());
+        var oauthUris = security.GetProperty("extension").EnumerateArray()
+            .Single(e => e.GetProperty("url").GetString() == "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris")
+            .GetProperty("extension").EnumerateArray().ToDictionary(e => e.GetProperty("url").GetString()!, e => e.GetProperty("valueUri").GetString());
+        Assert.Equal("http://localhost/connect/token", oauthUris["token"]);
+        Assert.Equal("http://localhost/connect/authorize", oauthUris["authorize"]);
 
         using var smart = await client.GetAsync(".well-known/smart-configuration");
         var config = JsonDocument.Parse(await smart.Content.ReadAsStringAsync()).RootElement;
