@@ -22,6 +22,9 @@ public sealed partial class TerminologyOperations(ResourceValidator validator)
     private const string NotLoaded =
         "LOINC, SNOMED CT, RxNorm and UCUM are not loaded on this server: their codes are known only where a ValueSet lists them.";
 
+    private const string MissingSystem =
+        "This server holds the code systems of core R4, of its IG and those posted to it; " + NotLoaded;
+
     /// <summary>Expands a ValueSet (by <c>url</c>, a posted <c>valueSet</c> or the instance) and applies <c>filter</c>, <c>offset</c> and <c>count</c>.</summary>
     public async Task<ValueSet> ExpandAsync(OperationArguments args, ValueSet? instance, CancellationToken ct)
     {
@@ -381,15 +384,26 @@ public sealed partial class TerminologyOperations(ResourceValidator validator)
 
     private static string Name(string? url, ValueSet? valueSet) => $"ValueSet '{url ?? valueSet?.Url ?? valueSet?.Id ?? "(posted)"}'";
 
-    /// <summary>Firely's terminology failures as this server's errors: an unknown ValueSet is 404, one that cannot be expanded 422.</summary>
+    /// <summary>
+    /// Firely's terminology failures as this server's errors: an unknown ValueSet is 404; one that cannot be expanded
+    /// is 422, saying why (a code system the server does not hold, or more codes than the expansion limit).
+    /// </summary>
     private static FhirException Failure(FhirOperationException e, string subject, string doing)
     {
         var reason = QuotedReason().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : e.Message;
+        if (e.Status == HttpStatusCode.UnprocessableEntity)
+        {
+            var tooBig = reason.Contains("maximum expansion size", StringComparison.OrdinalIgnoreCase);
+            var hint = tooBig
+                ? $"This server expands at most {ValueSetExpanderSettings.CreateDefault().MaxExpansionSize} codes; use $validate-code for a single code."
+                : reason.Contains("cannot find codesystem", StringComparison.OrdinalIgnoreCase) ? MissingSystem : string.Empty;
+            return new FhirException(HttpStatusCode.UnprocessableEntity, tooBig ? OperationOutcome.IssueType.TooCostly : OperationOutcome.IssueType.NotSupported,
+                $"{subject} cannot be {doing} on this server: {reason} {hint}".TrimEnd());
+        }
+
         return e.Status switch
         {
             HttpStatusCode.NotFound => FhirException.NotFound($"{subject} is not known to this server."),
-            HttpStatusCode.UnprocessableEntity => new FhirException(HttpStatusCode.UnprocessableEntity, OperationOutcome.IssueType.NotSupported,
-                $"{subject} cannot be {doing} on this server: {reason} {NotLoaded}"),
             HttpStatusCode.BadRequest => FhirException.BadRequest($"{subject} cannot be {doing}: {reason}"),
             _ => new FhirException(HttpStatusCode.InternalServerError, OperationOutcome.IssueType.Exception, $"{subject} could not be {doing}: the terminology service failed."),
         };

@@ -126,10 +126,11 @@ public sealed class TerminologyOperationTests(FhirServerFactory factory) : IClas
     }
 
     [Fact]
-    public async Task Expand_of_an_unknown_ValueSet_is_404_and_of_one_that_needs_all_of_LOINC_is_422()
+    public async Task Expand_of_an_unknown_ValueSet_is_404_and_of_one_that_needs_all_of_LOINC_or_is_too_big_is_422()
     {
         var unknown = await _client.GetAsync("ValueSet/$expand?url=http://example.org/fhir/ValueSet/nothing-here");
         var loinc = await _client.GetAsync("ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/observation-codes");
+        var tooBig = await _client.GetAsync("ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/ucum-common&count=10");
         var unknownInstance = await _client.GetAsync("ValueSet/no-such-id/$expand");
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -141,6 +142,10 @@ public sealed class TerminologyOperationTests(FhirServerFactory factory) : IClas
         Assert.Equal(OperationOutcome.IssueSeverity.Error, cannot.Severity);
         Assert.Contains("http://loinc.org", cannot.Diagnostics, StringComparison.Ordinal);
         Assert.Contains("cannot be expanded", cannot.Diagnostics, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooBig.StatusCode);
+        var costly = (await tooBig.ReadAsync<OperationOutcome>()).Issue[0];
+        Assert.Equal(OperationOutcome.IssueType.TooCostly, costly.Code);
+        Assert.Contains("at most 500 codes", costly.Diagnostics, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknownInstance.StatusCode);
     }
 
