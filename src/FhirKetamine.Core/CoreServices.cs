@@ -2,6 +2,7 @@ using FhirKetamine.Core.Packages;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Terminology;
 using FhirKetamine.Core.Validation;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,7 @@ public static class CoreServices
         services.AddOptions<ValidationOptions>();
         services.AddSingleton<IConformanceStore, StoredConformanceResources>();
         services.AddSingleton<ResourceValidator>();
+        services.AddSingleton<TerminologyOperations>();
         services.AddScoped<SearchExecutor>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();

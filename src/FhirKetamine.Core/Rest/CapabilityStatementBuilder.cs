@@ -1,4 +1,5 @@
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Terminology;
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Rest;
@@ -52,6 +53,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             };
             component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
                 new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url }));
+            component.Operation.AddRange(TerminologyParameters.CapabilityOperations(type));
             rest.Resource.Add(component);
         }
 

@@ -279,7 +279,8 @@ public sealed partial class ResourceValidator(
         }
     }
 
-    private Task<ValidationContext> ContextAsync(CancellationToken ct)
+    /// <summary>The current context (built on first use); the terminology operations read it too.</summary>
+    internal Task<ValidationContext> ContextAsync(CancellationToken ct)
     {
         if (Volatile.Read(ref _context) is { } context)
         {

@@ -25,11 +25,19 @@ internal sealed class ValidationContext
     {
         Core = core;
         Custom = custom;
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource));
+        // ValueSets are copied: the expander writes each expansion into the instance, and a copy kept from an older
+        // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed.
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet vs ? vs.DeepCopy() : c.Resource));
 
         // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across contexts.
         Resolver = new CachedResolver(new SerializedResolver(new SnapshotSource(new MultiResolver(core.Resolver, customResolver))));
-        Terminology = LocalTerminologyService.CreateDefaultForCore(Resolver);
+        // What LocalTerminologyService.CreateDefaultForCore builds, keeping the local service: the terminology
+        // operations ($expand, $validate-code, $lookup) answer from this same service and resolver.
+        LocalTerminology = new LocalTerminologyService(Resolver);
+        Terminology = new MultiTerminologyService(
+            new TerminologyServiceRoutingSettings(new MimeTypeTerminologyService()) { PreferredValueSets = [MimeTypeTerminologyService.MIMETYPE_VALUESET_R4_AND_UP] },
+            new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
+            new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
         Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, _schemaCache), _schemaCache);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
@@ -45,7 +53,11 @@ internal sealed class ValidationContext
 
     public CachedResolver Resolver { get; }
 
-    public ICodeValidationTerminologyService Terminology { get; }
+    /// <summary>The terminology the validator checks bindings with (local, plus the implicit MIME type and language ValueSets).</summary>
+    public ITerminologyService Terminology { get; }
+
+    /// <summary>The ValueSet expander and code validator over <see cref="Resolver"/>: core R4, the IG and the API's ValueSets and CodeSystems.</summary>
+    public LocalTerminologyService LocalTerminology { get; }
 
     public IElementSchemaResolver Schemas { get; }
 

@@ -1,6 +1,7 @@
 using System.Net;
 
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Server.Terminology;
 using FhirKetamine.Server.Validation;
 
 using Hl7.Fhir.Model;
@@ -28,6 +29,7 @@ internal static class FhirEndpoints
             Run(rest, http.ToFhirRequest(Interaction.SearchType, type), ct)).WithName("search-type");
         fhir.MapPost("{type:fhirResource}/_search", SearchPostAsync).WithName("search-type-post");
         fhir.MapValidateOperation();
+        fhir.MapTerminologyOperations();
         fhir.MapPost("{type:fhirResource}", CreateAsync).WithName("create");
         fhir.MapPut("{type:fhirResource}", ConditionalUpdateAsync).WithName("conditional-update");
         fhir.MapDelete("{type:fhirResource}", (string type, HttpContext http, ResourceInteractions rest, CancellationToken ct) =>
