@@ -270,7 +270,7 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
                     parts.Add(Figure("rate", Copy(rate), source));
                     break;
                 case Ratio ratio:
-                    parts.Add(Figure("rate", (Ratio)ratio.DeepCopy(), source));
+                    parts.Add(Figure("rateRatio", (Ratio)ratio.DeepCopy(), source));
                     break;
             }
 

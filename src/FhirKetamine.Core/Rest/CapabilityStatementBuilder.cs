@@ -52,6 +52,15 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             };
             component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
                 new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url }));
+            if (type == "Patient")
+            {
+                component.Operation =
+                [
+                    new() { Name = "everything", Definition = Operations.PatientEverything.Definition },
+                    new() { Name = "ketamine-progress", Definition = Progress.KetamineProgress.Definition },
+                ];
+            }
+
             rest.Resource.Add(component);
         }
 
