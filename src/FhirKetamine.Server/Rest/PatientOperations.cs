@@ -54,9 +54,11 @@ internal static class PatientOperations
             }
         }
 
-        if (HttpMethods.IsPost(http.Request.Method) && http.Request.ContentLength is not 0)
+        var content = HttpMethods.IsPost(http.Request.Method) ? await FhirHttp.ReadBodyAsync(http, ct) : [];
+        if (content.Length > 0)
         {
-            if (await http.ReadResourceAsync(ct) is not Parameters body)
+            var serialization = http.RequestServices.GetRequiredService<FhirSerialization>();
+            if (serialization.Parse(content, FhirHttp.RequestFormat(http)) is not Parameters body)
             {
                 throw FhirException.BadRequest("POST $ketamine-progress takes a Parameters resource (or no body).");
             }
