@@ -7,7 +7,7 @@ using FhirKetamine.Bench.Prefill;
 const string Usage = """
     FhirKetamine bench (see bench/README.md)
 
-      load        --scenario create|read|search|transaction|all (or a comma list) --clients 16 --duration 30 --warmup 5
+      load        --scenario create|read|search|transaction|progress|all (or a comma list; all = the first four) --clients 16 --duration 30 --warmup 5
                   [--server-url http://127.0.0.1:PORT] [--server-dll PATH] [--no-build] [--results FILE.md]
                   [--patients 2000 --per-patient 500 | --observations 1000000]   (dataset for search)
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]

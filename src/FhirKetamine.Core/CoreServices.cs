@@ -1,4 +1,6 @@
+using FhirKetamine.Core.Operations;
 using FhirKetamine.Core.Packages;
+using FhirKetamine.Core.Progress;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
@@ -29,6 +31,9 @@ public static class CoreServices
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();
         services.AddScoped<PackageLoader>();
+        services.AddSingleton(_ => PatientCompartment.R4);
+        services.AddScoped<PatientEverything>();
+        services.AddScoped<KetamineProgress>();
         return services;
     }
 }

@@ -17,14 +17,17 @@ internal static class LoadCommand
 {
     private static readonly string[] AllScenarios = ["create", "read", "search", "transaction"];
 
+    /// <summary>Scenarios run only when named (not part of <c>all</c>).</summary>
+    private static readonly string[] ExtraScenarios = ["progress"];
+
     public static async Task<int> RunAsync(Args args, CancellationToken ct)
     {
         var scenarioArg = args.String("scenario", "all");
         var scenarios = scenarioArg == "all" ? AllScenarios : scenarioArg.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var unknown = scenarios.Except(AllScenarios).ToList();
+        var unknown = scenarios.Except(AllScenarios).Except(ExtraScenarios).ToList();
         if (unknown.Count > 0)
         {
-            throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", AllScenarios)}, all.");
+            throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", AllScenarios.Concat(ExtraScenarios))}, all.");
         }
 
         var clients = Math.Clamp(args.Int("clients", 16), 1, 512);
@@ -106,6 +109,7 @@ internal static class LoadCommand
             "read" => ReadScenarioAsync(http, server, patients, clients, warmup, duration, ct),
             "search" => SearchScenarioAsync(http, server, patients, clients, warmup, duration, ct),
             "transaction" => TransactionScenarioAsync(http, server, clients, warmup, duration, ct),
+            "progress" => ProgressScenario.RunAsync(http, server, clients, warmup, duration, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, null),
         };
     }

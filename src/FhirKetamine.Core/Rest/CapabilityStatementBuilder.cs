@@ -53,6 +53,15 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             };
             component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
                 new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url }));
+            if (type == "Patient")
+            {
+                component.Operation.AddRange(
+                [
+                    new() { Name = "everything", Definition = Operations.PatientEverything.Definition },
+                    new() { Name = "ketamine-progress", Definition = Progress.KetamineProgress.Definition },
+                ]);
+            }
+
             component.Operation.AddRange(TerminologyParameters.CapabilityOperations(type));
             rest.Resource.Add(component);
         }

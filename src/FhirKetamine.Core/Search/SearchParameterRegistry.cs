@@ -24,8 +24,12 @@ public sealed partial class SearchParameterRegistry
 
     private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
+    /// <summary>
+    /// The first-cut names, and every reference parameter: compartment membership and the resources a
+    /// record points to (<c>Patient/$everything</c>) are read from the reference rows.
+    /// </summary>
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => FirstCutNames.Contains(p.Name!)))
+        : this(ModelInfo.SearchParameters.Where(p => FirstCutNames.Contains(p.Name!) || p.Type == SearchParamType.Reference))
     {
     }
 

@@ -30,6 +30,7 @@ internal static class FhirEndpoints
         fhir.MapPost("{type:fhirResource}/_search", SearchPostAsync).WithName("search-type-post");
         fhir.MapValidateOperation();
         fhir.MapTerminologyOperations();
+        fhir.MapPatientOperations();
         fhir.MapPost("{type:fhirResource}", CreateAsync).WithName("create");
         fhir.MapPut("{type:fhirResource}", ConditionalUpdateAsync).WithName("conditional-update");
         fhir.MapDelete("{type:fhirResource}", (string type, HttpContext http, ResourceInteractions rest, CancellationToken ct) =>
