@@ -24,11 +24,14 @@ namespace FhirKetamine.Server.Tests.Validation;
 public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
 {
     /// <summary>Floors (per cent of all steps) this server reached; raise them when agreement improves.</summary>
-    private const double ExactFloor = 58.0;
-    private const double VerdictFloor = 71.5;
+    private const double ExactFloor = 64.5;
+    private const double VerdictFloor = 79.0;
 
     /// <summary>Set to a file path to get every step's issues (for working on disagreements).</summary>
     private const string DetailVariable = "FHIRKETAMINE_AGREEMENT_DETAIL";
+
+    /// <summary>Set to comma-separated step-id parts or modules to run only those (no floor is asserted then).</summary>
+    private const string OnlyVariable = "FHIRKETAMINE_AGREEMENT_ONLY";
 
     private static readonly FhirJsonDeserializer Lenient = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
 
@@ -39,8 +42,21 @@ public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
     {
         var steps = Step.Load(Path.Combine(Root, "cases.json"));
         Assert.Equal(274, steps.Count);
+        var only = Environment.GetEnvironmentVariable(OnlyVariable);
+        if (only is { Length: > 0 })
+        {
+            steps = [.. steps.Where(s => only.Split(',').Any(o => s.Id.Contains(o, StringComparison.Ordinal) || s.Module == o))];
+        }
         var results = new List<StepResult>();
         await using var server = new FhirServerFactory();
+
+        // The HL7 validator's policy where the server has a choice: an unknown meta.profile is a warning.
+        server.Settings["Validation:UnknownProfiles"] = "Warning";
+
+        // Many supporting profiles of the suite are deliberately minimal (no name, no element ids: invalid
+        // StructureDefinition instances that Java loads without checking). Report mode stores them with their
+        // issues instead of refusing them; $validate itself answers the same in every mode.
+        server.Settings["Validation:Mode"] = "Report";
         var client = server.CreateFhirClient();
         foreach (var group in steps.GroupBy(s => s.ServerKey, StringComparer.Ordinal))
         {
@@ -72,7 +88,7 @@ public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
 
         var exact = 100.0 * results.Count(r => r.Exact) / results.Count;
         var verdict = 100.0 * results.Count(r => r.VerdictAgrees) / results.Count;
-        Assert.True(exact >= ExactFloor && verdict >= VerdictFloor,
+        Assert.True(only is { Length: > 0 } || exact >= ExactFloor && verdict >= VerdictFloor,
             $"Agreement fell below the floor (exact {exact:F1}% < {ExactFloor}% or verdict {verdict:F1}% < {VerdictFloor}%):\n{table}");
     }
 
@@ -97,7 +113,12 @@ public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
             }
             else
             {
-                refused.AppendLine($"  supporting {file} refused: {(int)response.StatusCode} {Summarise(await response.Content.ReadAsStringAsync())}");
+                var text = await response.Content.ReadAsStringAsync();
+                refused.AppendLine($"  supporting {file} refused: {(int)response.StatusCode}");
+                foreach (var issue in (Lenient.DeserializeResource(text) as OperationOutcome)?.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal) ?? [])
+                {
+                    refused.AppendLine($"    {issue.Severity} [{string.Join(",", issue.Expression)}] {issue.Details?.Text ?? issue.Diagnostics}");
+                }
             }
         }
 
