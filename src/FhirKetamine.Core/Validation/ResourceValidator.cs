@@ -230,6 +230,8 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
+        outcome.Issue.AddRange(InstanceRules.Check(resource));
+
         return outcome;
     }
 
