@@ -23,6 +23,7 @@ public sealed class FhirSerialization
     private readonly FhirJsonDeserializer _json = new(new DeserializerSettings().UsingMode(DeserializationMode.NoOverflow));
     private readonly FhirXmlDeserializer _xml = new(new DeserializerSettings().UsingMode(DeserializationMode.NoOverflow));
     private readonly FhirJsonDeserializer _stored = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+    private readonly FhirXmlDeserializer _recoveringXml = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
     private readonly BaseFhirJsonSerializer _jsonWriter = new(ModelInfo.ModelInspector);
     private readonly BaseFhirXmlSerializer _xmlWriter = new(ModelInfo.ModelInspector);
 
@@ -73,6 +74,30 @@ public sealed class FhirSerialization
         catch (XmlException ex)
         {
             throw FhirException.BadRequest($"The body is not well-formed XML: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// What the parser could make of a body <see cref="Parse"/> refused (null when nothing): <c>$validate</c>
+    /// validates it too, so that a client learns every problem of the resource in one answer, not only the first syntax error.
+    /// </summary>
+    public Resource? ParseRecovered(ReadOnlySpan<byte> body, FhirFormat format)
+    {
+        try
+        {
+            if (format == FhirFormat.Json)
+            {
+                var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+                return _stored.TryDeserializeResource(ref reader, out var resource, out _) || resource is not null ? resource : null;
+            }
+
+            using var stream = new MemoryStream(body.ToArray());
+            using var xml = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersFromEntities = 0 });
+            return _recoveringXml.TryDeserializeResource(xml, out var parsed, out _) || parsed is not null ? parsed : null;
+        }
+        catch (Exception ex) when (ex is JsonException or XmlException or DeserializationFailedException or FormatException)
+        {
+            return null;
         }
     }
 

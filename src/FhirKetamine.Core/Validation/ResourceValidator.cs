@@ -174,9 +174,15 @@ public sealed partial class ResourceValidator(
         {
             if (declared[i] is { } url && !context.Knows(url))
             {
-                outcome.Issue.Add(Issue(OperationOutcome.IssueType.NotSupported,
+                var issue = Issue(OperationOutcome.IssueType.NotSupported,
                     $"Profile '{url}' in meta.profile is not known to this server; load it (POST StructureDefinition) or remove it.",
-                    $"{resource.TypeName}.meta.profile[{i}]"));
+                    $"{resource.TypeName}.meta.profile[{i}]");
+                if (options.Value.UnknownProfiles == UnresolvedPolicy.Warning)
+                {
+                    issue.Severity = OperationOutcome.IssueSeverity.Warning;
+                }
+
+                outcome.Issue.Add(issue);
             }
         }
 
@@ -218,6 +224,13 @@ public sealed partial class ResourceValidator(
 
             outcome.Issue.Add(issue);
         }
+
+        if (resource is Bundle bundle)
+        {
+            outcome.Issue.AddRange(BundleRules.Check(bundle));
+        }
+
+        outcome.Issue.AddRange(InstanceRules.Check(resource));
 
         return outcome;
     }

@@ -17,4 +17,18 @@ public sealed class ValidationOptions
     public double ConformanceRefreshSeconds { get; set; } = 2;
 
     public List<string> PackageFolders { get; set; } = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")];
+
+    /// <summary>
+    /// A <c>meta.profile</c> the server does not know: <see cref="UnresolvedPolicy.Error"/> (the default, so
+    /// that a client learns the rules it asked for were not checked) or <see cref="UnresolvedPolicy.Warning"/>
+    /// (the HL7 reference validator's policy). A <c>profile</c> parameter of <c>$validate</c> is always an error.
+    /// </summary>
+    public UnresolvedPolicy UnknownProfiles { get; set; } = UnresolvedPolicy.Error;
+}
+
+/// <summary>What a reference to a definition the server does not have is.</summary>
+public enum UnresolvedPolicy
+{
+    Error,
+    Warning,
 }

@@ -32,7 +32,7 @@ internal static class ValidateOperation
         Resource? resource = null;
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.ContentLength is not 0)
         {
-            var body = await http.ReadResourceAsync(ct);
+            var body = await ReadValidatingAsync(type, http, validator, profiles, ct);
             if (body is Parameters parameters && type != "Parameters")
             {
                 resource = parameters.Parameter.FirstOrDefault(p => p.Name == "resource")?.Resource;
@@ -90,6 +90,59 @@ internal static class ValidateOperation
 
         return Ok(outcome.Issue.Count > 0 ? outcome : Outcomes.Information($"{type} is valid: no issues found."));
     }
+
+    /// <summary>
+    /// The body as a resource; when it does not parse (400), the outcome also holds the validator's issues
+    /// on what the parser could recover, so the client sees every problem at once (the HL7 validator does the same).
+    /// </summary>
+    private static async Task<Resource> ReadValidatingAsync(string type, HttpContext http, ResourceValidator validator, IReadOnlyCollection<string> profiles, CancellationToken ct)
+    {
+        var format = FhirHttp.RequestFormat(http);
+        var body = await FhirHttp.ReadBodyAsync(http, ct);
+        var fhir = http.RequestServices.GetRequiredService<FhirSerialization>();
+        try
+        {
+            return fhir.Parse(body, format);
+        }
+        catch (FhirException ex) when (ex.Status == HttpStatusCode.BadRequest && fhir.ParseRecovered(body, format) is { } partial && partial.TypeName == type)
+        {
+            var outcome = await validator.ValidateAsync(partial, profiles, ct);
+            var parsed = ex.Outcome.Issue.Select(ParsePath).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var codes = ex.Outcome.Issue.Where(i => (i.Diagnostics ?? string.Empty).Contains("is not a correct code for valueset", StringComparison.Ordinal))
+                .Select(ParsePath).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            ex.Outcome.Issue.AddRange(outcome.Issue.Where(i => !SaidByParser(i, parsed, codes)));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether the validator only repeats what the parser said: the same element (or an unknown element again).
+    /// A code outside an enumeration is both a syntax error and a required-binding error, so both stay.
+    /// </summary>
+    private static bool SaidByParser(OperationOutcome.IssueComponent issue, HashSet<string> parsed, HashSet<string> codes)
+    {
+        if ((issue.Details?.Text ?? issue.Diagnostics ?? string.Empty).StartsWith("Encountered unknown child elements", StringComparison.Ordinal))
+        {
+            return parsed.Count > 0;
+        }
+
+        var path = issue.Expression.FirstOrDefault() is { } e ? WithoutIndexes(e) : null;
+        return path is not null && parsed.Contains(path) && !codes.Contains(path);
+    }
+
+    /// <summary>The element a parser issue is about ("… At Patient.gender, line 3, position 4."), without indexes.</summary>
+    private static string? ParsePath(OperationOutcome.IssueComponent issue)
+    {
+        if (issue.Expression.FirstOrDefault() is { Length: > 0 } expression)
+        {
+            return WithoutIndexes(expression);
+        }
+
+        var match = System.Text.RegularExpressions.Regex.Match(issue.Diagnostics ?? string.Empty, @" At ([^\s,]+), line \d+");
+        return match.Success ? WithoutIndexes(match.Groups[1].Value) : null;
+    }
+
+    private static string WithoutIndexes(string path) => System.Text.RegularExpressions.Regex.Replace(path, @"\[\d+\]", string.Empty);
 
     private static FhirResult Ok(OperationOutcome outcome) => new(new FhirResponse(HttpStatusCode.OK) { Resource = outcome });
 }

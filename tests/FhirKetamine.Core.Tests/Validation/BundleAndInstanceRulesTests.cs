@@ -1,0 +1,84 @@
+using FhirKetamine.Core.Validation;
+
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Tests.Validation;
+
+/// <summary>The Bundle and instance rules the server checks around the Firely validator.</summary>
+public sealed class BundleAndInstanceRulesTests
+{
+    [Fact]
+    public void Relative_fullUrl_and_a_RESTful_fullUrl_naming_another_resource_are_errors()
+    {
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry =
+            [
+                new() { FullUrl = "Patient/1", Resource = new Patient { Id = "1" } },
+                new() { FullUrl = "http://example.org/fhir/Patient/2", Resource = new Patient { Id = "3" } },
+                new() { FullUrl = "http://example.org/fhir/Patient/4", Resource = new Patient { Id = "4" } },
+                new() { FullUrl = "urn:uuid:0d7f6b0e-1111-4c6a-9a55-000000000001", Resource = new Patient() },
+            ],
+        };
+
+        var issues = BundleRules.Check(bundle).ToList();
+
+        Assert.Equal(["Bundle.entry[0]", "Bundle.entry[1]"], issues.Select(i => i.Expression.Single()));
+        Assert.All(issues, i => Assert.Equal(OperationOutcome.IssueSeverity.Error, i.Severity));
+    }
+
+    [Fact]
+    public void Transactions_keep_their_own_fullUrl_rules()
+    {
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Transaction,
+            Entry = [new() { FullUrl = "Patient/1", Resource = new Patient(), Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Patient" } }],
+        };
+
+        Assert.Empty(BundleRules.Check(bundle));
+    }
+
+    [Fact]
+    public void Searchset_links_once_matches_with_ids_of_the_searched_type_and_outcomes_as_OperationOutcome()
+    {
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Searchset,
+            Link = [new() { Relation = "self", Url = "http://x/Patient?name=a" }, new() { Relation = "self", Url = "http://x/Patient?name=a" }],
+            Entry =
+            [
+                new() { FullUrl = "http://x/Patient/1", Resource = new Patient { Id = "1" }, Search = new() { Mode = Bundle.SearchEntryMode.Match } },
+                new() { FullUrl = "urn:uuid:0d7f6b0e-1111-4c6a-9a55-000000000002", Resource = new Observation(), Search = new() { Mode = Bundle.SearchEntryMode.Match } },
+                new() { FullUrl = "urn:uuid:0d7f6b0e-1111-4c6a-9a55-000000000003", Resource = new Patient(), Search = new() { Mode = Bundle.SearchEntryMode.Outcome } },
+            ],
+        };
+
+        var issues = BundleRules.Check(bundle).Select(i => i.Expression.Single()).ToList();
+
+        Assert.Equal(["Bundle.link[1]", "Bundle.entry[1].resource", "Bundle.entry[1].resource", "Bundle.entry[2].resource"], issues);
+    }
+
+    [Fact]
+    public void Relative_extension_url_and_urn_narrative_link_are_errors_but_complex_extension_parts_and_http_links_are_not()
+    {
+        var patient = new Patient
+        {
+            Text = new Narrative
+            {
+                Status = Narrative.NarrativeStatus.Generated,
+                Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"urn:uuid:1\">x</a> <a href=\"https://example.org\">y</a> <a href=\"#z\">z</a></div>",
+            },
+            Extension =
+            [
+                new Extension { Url = "relative" },
+                new Extension { Url = "http://example.org/complex", Extension = [new Extension { Url = "part", Value = new FhirBoolean(true) }] },
+            ],
+        };
+
+        var issues = InstanceRules.Check(patient).Select(i => i.Expression.Single()).ToList();
+
+        Assert.Equal(["Patient.extension[0]", "Patient.text.div"], issues.Order(StringComparer.Ordinal));
+    }
+}
