@@ -2,6 +2,7 @@ using FhirKetamine.Core.Packages;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Storage;
 using FhirKetamine.Core.Validation;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,8 @@ public static class CoreServices
         services.AddOptions<ValidationOptions>();
         services.AddSingleton<IConformanceStore, StoredConformanceResources>();
         services.AddSingleton<ResourceValidator>();
+        services.AddOptions<GroupCommitOptions>();
+        services.AddSingleton<GroupCommitWriter>();
         services.AddScoped<SearchExecutor>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();
