@@ -214,6 +214,15 @@ public sealed partial class ResourceInteractions(
         return await WriteAsync(null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
     }
 
+    /// <summary>
+    /// Creates a resource inside the transaction that is open on this instance (for an
+    /// <see cref="IWriteHook"/>: a rule's Flag or DetectedIssue commits with the write that triggered it).
+    /// </summary>
+    public Task<FhirResponse> CreateInCurrentTransactionAsync(Resource resource, CancellationToken ct) =>
+        db.Database.CurrentTransaction is null
+            ? throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.")
+            : WriteAsync(null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+
     /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
     internal FhirResponse StagePreparedCreate(PreparedCreate prepared)
     {
