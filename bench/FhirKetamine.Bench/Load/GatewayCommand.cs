@@ -44,7 +44,7 @@ internal static class GatewayCommand
             var rng = new Random(3);
             var samples = Enumerable.Range(0, 400).Select(i => Vitals.Observation(Kinds[i % Kinds.Length], "Patient/p1",
                 new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero).AddSeconds(i), $"ceiling-{i}", rng)).ToList();
-            ceiling = await ValidatorCeiling.MeasureAsync(samples, TimeSpan.FromSeconds(Math.Max(3, warmup.TotalSeconds / 2)), TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 2)), ct);
+            ceiling = await ValidatorCeiling.MeasureAsync(samples, TimeSpan.FromSeconds(Math.Max(5, warmup.TotalSeconds)), TimeSpan.FromSeconds(Math.Max(5, duration.TotalSeconds / 2)), ct);
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"bare validator ceiling: **{ceiling:F0} readings/s** ({Environment.ProcessorCount} cores, the same HR/BP/SpO2/RR mix, parsed once, Enforce mode, core R4 + IG profiles)"));
         }
 
@@ -81,7 +81,7 @@ internal static class GatewayCommand
             {
                 Console.WriteLine("Phase single creates:");
                 single = await LoadLoop.RunAsync($"single creates (If-None-Exist)", clients, warmup, duration, 1,
-                    (rng, seq, token) => gateway.PostOneAsync(rng, $"s{seq}", token), server.CpuTime, ct);
+                    (rng, _, token) => gateway.PostOneAsync(rng, gateway.NextKey("s"), token), server.CpuTime, ct);
                 lines.Add(single.TableRow);
             }
 
@@ -89,7 +89,7 @@ internal static class GatewayCommand
             {
                 Console.WriteLine("Phase batches:");
                 var batch = await LoadLoop.RunAsync($"batch of {batchSize} (ifNoneExist)", gateways, warmup, duration, batchSize,
-                    (rng, seq, token) => gateway.PostBatchAsync(rng, $"b{seq}", batchSize, token), server.CpuTime, ct);
+                    (rng, _, token) => gateway.PostBatchAsync(rng, gateway.NextKey("b"), batchSize, token), server.CpuTime, ct);
                 lines.Add(batch.TableRow);
                 if (ceiling is { } c)
                 {
@@ -278,6 +278,11 @@ internal static class GatewayCommand
     private sealed class Gateway(FhirHttp http, IReadOnlyList<string> patients, Ledger ledger, double retryRate, double duplicateRate, string run)
     {
         private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+        private long _next;
+
+        /// <summary>A reading key unique in this run (warm-up and measurement never reuse one: a reused key would be a retry).</summary>
+        public string NextKey(string prefix) => prefix + Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>One reading as a single create; sometimes posted twice at once (a race), sometimes re-posted after the answer (a retry).</summary>
         public async Task<Outcome> PostOneAsync(Random rng, string key, CancellationToken ct)

@@ -121,7 +121,15 @@ public sealed partial class ResourceInteractions(
         var pending = await PrepareValidatedAsync(request, ct);
         var response = UsesWriter
             ? await writer.SubmitAsync(pending.Job)
-            : await InTransactionAsync(() => pending.Job.Run(this, ct), ct);
+            : await InTransactionAsync(async () =>
+            {
+                if (request.IfNoneExist is not null)
+                {
+                    await WriteLock.AcquireAsync(db, ct); // decides from what it reads: one such writer at a time
+                }
+
+                return await pending.Job.Run(this, ct);
+            }, ct);
         return await AfterWriteAsync(response, pending.Validated, ct);
     }
 
