@@ -262,15 +262,15 @@ internal static class GatewayCommand
             }
         }
 
-        /// <summary>A post without an answer (error, timeout): it may or may not be stored.</summary>
-        public void InDoubt() => Interlocked.Increment(ref _inDoubt);
+        /// <summary>Readings posted without an answer (error, timeout): each may or may not be stored.</summary>
+        public void InDoubt(int readings = 1) => Interlocked.Add(ref _inDoubt, readings);
 
         public (bool Ok, string Line) Check(long stored)
         {
             var acknowledged = _ids.Count;
             var ok = _conflicts == 0 && stored >= acknowledged && stored <= acknowledged + _inDoubt;
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"count check: {acknowledged:N0} distinct readings acknowledged ({_created:N0} answers 201, {_matched:N0} answers 200 to retries and duplicates), {stored:N0} stored, {_inDoubt} posts without an answer, {_conflicts} readings answered with two different ids: **{(ok ? "PASS, every acknowledged reading stored exactly once" : "FAIL")}**");
+                $"count check: {acknowledged:N0} distinct readings acknowledged ({_created:N0} answers 201, {_matched:N0} answers 200 to retries and duplicates), {stored:N0} stored, {_inDoubt} readings posted without an answer (in doubt), {_conflicts} readings answered with two different ids: **{(ok ? "PASS, every acknowledged reading stored exactly once" : "FAIL")}**");
             return (ok, _samples.IsEmpty ? line : line + " — " + string.Join("; ", _samples));
         }
     }
@@ -362,7 +362,7 @@ internal static class GatewayCommand
             }
             catch
             {
-                ledger.InDoubt();
+                ledger.InDoubt(readings.Count);
                 throw;
             }
 
@@ -371,7 +371,7 @@ internal static class GatewayCommand
                 var text = await response.Content.ReadAsStringAsync(ct);
                 if (response.StatusCode != HttpStatusCode.OK)
                 {
-                    ledger.InDoubt();
+                    ledger.InDoubt(readings.Count);
                     return Outcome.Fail(FhirHttp.Describe("POST /fhir (batch)", null, response, text));
                 }
 
