@@ -10,6 +10,9 @@ const string Usage = """
       load        --scenario create|read|search|transaction|progress|all (or a comma list; all = the first four) --clients 16 --duration 30 --warmup 5
                   [--server-url http://127.0.0.1:PORT] [--server-dll PATH] [--no-build] [--results FILE.md]
                   [--patients 2000 --per-patient 500 | --observations 1000000]   (dataset for search)
+      gateway     [--phases ceiling,single,batch,half] --clients 16 --gateways 8 --batch 50 --chairs 16 [--interval K]
+                  --duration 30 --warmup 10 --retry-rate 0.02 --duplicate-rate 0.02 [--group-commit false] [--results FILE.md]
+                  (bedside gateways with If-None-Exist, retries and racing duplicates; bare-validator ceiling; exactly-once count check)
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
       ready       --runs 5 [--with-dataset]
       micro       [BenchmarkDotNet switches, e.g. --filter *]
@@ -40,6 +43,7 @@ try
     return args[0] switch
     {
         "load" => await LoadCommand.RunAsync(Rest(), cts.Token),
+        "gateway" => await GatewayCommand.RunAsync(Rest(), cts.Token),
         "prefill" => await PrefillCommand.RunAsync(Rest(), cts.Token),
         "ready" => await ReadyCommand.RunAsync(Rest(), cts.Token),
         "fake-server" => await FakeServer.RunAsync(Rest(), cts.Token),

@@ -4,6 +4,7 @@ using FhirKetamine.Core.Progress;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Storage;
 using FhirKetamine.Core.Terminology;
 using FhirKetamine.Core.Validation;
 
@@ -27,6 +28,8 @@ public static class CoreServices
         services.AddSingleton<IConformanceStore, StoredConformanceResources>();
         services.AddSingleton<ResourceValidator>();
         services.AddSingleton<TerminologyOperations>();
+        services.AddOptions<GroupCommitOptions>();
+        services.AddSingleton<GroupCommitWriter>();
         services.AddScoped<SearchExecutor>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();

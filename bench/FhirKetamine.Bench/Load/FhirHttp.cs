@@ -46,6 +46,8 @@ internal sealed class FhirHttp : IDisposable
         return _http.PostAsync(relative, content, ct);
     }
 
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) => _http.SendAsync(request, ct);
+
     public Task<HttpResponseMessage> GetAsync(string relative, CancellationToken ct) =>
         _http.GetAsync(relative, HttpCompletionOption.ResponseContentRead, ct);
 

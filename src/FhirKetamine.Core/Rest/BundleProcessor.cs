@@ -38,28 +38,97 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
             : await TransactionAsync(bundle, access, baseUrl, ct);
     }
 
+    /// <summary>
+    /// Entries are independent. Creates and updates are validated and prepared in parallel (all cores),
+    /// then handed to the group-commit writer together, so they commit in one transaction while each
+    /// succeeds or fails on its own; the other entries (reads, searches, deletes, patches) follow in order.
+    /// </summary>
     private async Task<FhirResponse> BatchAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
     {
-        var result = new Bundle { Type = Bundle.BundleType.BatchResponse };
-        foreach (var entry in bundle.Entry)
+        var entries = new Bundle.EntryComponent?[bundle.Entry.Count];
+        var requests = new FhirRequest?[bundle.Entry.Count];
+        for (var i = 0; i < requests.Length; i++)
         {
             try
             {
-                var response = await rest.HandleAsync(EntryRequests.From(entry, access, baseUrl), ct);
-                result.Entry.Add(ToEntry(response, baseUrl));
+                requests[i] = EntryRequests.From(bundle.Entry[i], access, baseUrl);
+            }
+            catch (FhirException ex)
+            {
+                entries[i] = Failed(ex);
+            }
+        }
+
+        if (rest.UsesWriter)
+        {
+            await GroupWritesAsync(requests, entries, baseUrl, ct);
+        }
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            if (entries[i] is not null || requests[i] is not { } request)
+            {
+                continue;
+            }
+
+            try
+            {
+                entries[i] = ToEntry(await rest.HandleAsync(request, ct), baseUrl);
             }
             catch (FhirException ex)
             {
                 db.ChangeTracker.Clear();
-                result.Entry.Add(new Bundle.EntryComponent
-                {
-                    Response = new Bundle.ResponseComponent { Status = EntryRequests.StatusLine(ex.Status), Outcome = ex.Outcome },
-                });
+                entries[i] = Failed(ex);
             }
         }
 
+        var result = new Bundle { Type = Bundle.BundleType.BatchResponse };
+        result.Entry.AddRange(entries!);
         return new FhirResponse(HttpStatusCode.OK) { Resource = result };
     }
+
+    private async Task GroupWritesAsync(FhirRequest?[] requests, Bundle.EntryComponent?[] entries, string baseUrl, CancellationToken ct)
+    {
+        var writes = Enumerable.Range(0, requests.Length)
+            .Where(i => entries[i] is null && requests[i] is { Interaction: Interaction.Create or Interaction.Update })
+            .ToList();
+        var prepared = await Task.WhenAll(writes.Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                return await rest.PrepareWriteAsync(requests[i]!, ct);
+            }
+            catch (FhirException ex)
+            {
+                entries[i] = Failed(ex);
+                return null;
+            }
+        }, ct)));
+
+        rest.SubmitWrites(prepared.OfType<PendingWrite>().Select(p => p.Job).ToList());
+        for (var k = 0; k < writes.Count; k++)
+        {
+            if (prepared[k] is not { } pending)
+            {
+                continue;
+            }
+
+            try
+            {
+                var response = await pending.Job.Completion;
+                entries[writes[k]] = ToEntry(await rest.FinishWriteAsync(pending, response, ct), baseUrl);
+            }
+            catch (FhirException ex)
+            {
+                entries[writes[k]] = Failed(ex);
+            }
+        }
+    }
+
+    private static Bundle.EntryComponent Failed(FhirException ex) => new()
+    {
+        Response = new Bundle.ResponseComponent { Status = EntryRequests.StatusLine(ex.Status), Outcome = ex.Outcome },
+    };
 
     private async Task<FhirResponse> TransactionAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
     {
@@ -75,6 +144,8 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
+            // Conditional creates decide from what they read: one writer at a time (the group-commit writer takes the same lock).
+            await Storage.WriteLock.AcquireAsync(db, ct);
             var ids = await AssignIdsAsync(bundle, requests, responses, ct);
             foreach (var entry in bundle.Entry)
             {

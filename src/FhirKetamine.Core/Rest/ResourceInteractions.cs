@@ -11,6 +11,7 @@ using Hl7.Fhir.Model;
 
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FhirKetamine.Core.Rest;
 
@@ -27,6 +28,8 @@ public sealed partial class ResourceInteractions(
     SearchExecutor search,
     ResourcePatcher patcher,
     ResourceValidator validator,
+    GroupCommitWriter writer,
+    IOptions<GroupCommitOptions> groupCommit,
     TimeProvider clock,
     ILogger<ResourceInteractions> logger)
 {
@@ -99,26 +102,103 @@ public sealed partial class ResourceInteractions(
         return Stored(HttpStatusCode.OK, type, id, versionId, version.LastUpdated, version.Json);
     }
 
-    public Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct) =>
-        ValidatedWriteAsync(request, () => CreateValidatedAsync(request, ct), ct);
+    public Task<FhirResponse> CreateAsync(FhirRequest request, CancellationToken ct) => ValidatedWriteAsync(request, ct);
 
     /// <summary>
-    /// Validates the body, then runs the write in a transaction. Validation runs before the database
-    /// transaction, so no write lock is held while the CPU works.
+    /// True when writes go through the group-commit writer: group commit is on and this instance is not
+    /// inside a transaction (a transaction Bundle, or the writer's own group).
     /// </summary>
-    private async Task<FhirResponse> ValidatedWriteAsync(FhirRequest request, Func<Task<FhirResponse>> write, CancellationToken ct)
+    internal bool UsesWriter => groupCommit.Value.Enabled && db.Database.CurrentTransaction is null;
+
+    /// <summary>
+    /// A create, update or conditional update: validates the body, then writes it. With group commit the
+    /// CPU work (validation, and for a create the JSON and index rows too) is done here, on the request's
+    /// thread, and the database part goes to the <see cref="GroupCommitWriter"/>; otherwise it runs in its
+    /// own transaction. Either way no write lock is held while the CPU works.
+    /// </summary>
+    private async Task<FhirResponse> ValidatedWriteAsync(FhirRequest request, CancellationToken ct)
     {
-        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
-        var response = await InTransactionAsync(write, ct);
-        return await AfterWriteAsync(response, validated, ct);
+        var pending = await PrepareValidatedAsync(request, ct);
+        var response = UsesWriter
+            ? await writer.SubmitAsync(pending.Job)
+            : await InTransactionAsync(async () =>
+            {
+                if (request.IfNoneExist is not null)
+                {
+                    await WriteLock.AcquireAsync(db, ct); // decides from what it reads: one such writer at a time
+                }
+
+                return await pending.Job.Run(this, ct);
+            }, ct);
+        return await AfterWriteAsync(response, pending.Validated, ct);
     }
 
-    private async Task<FhirResponse> CreateValidatedAsync(FhirRequest request, CancellationToken ct)
+    /// <summary>
+    /// The request-thread half of a create or update (scope check, validation, preparation) for callers
+    /// that submit several writes at once (a batch Bundle): the jobs go to <see cref="SubmitWrites"/>,
+    /// and each answer through <see cref="FinishWriteAsync"/>.
+    /// </summary>
+    public Task<PendingWrite> PrepareWriteAsync(FhirRequest request, CancellationToken ct)
+    {
+        ScopeGuard.Demand(request);
+        return request.Interaction is Interaction.Create or Interaction.Update
+            ? PrepareValidatedAsync(request, ct)
+            : throw new InvalidOperationException($"{request.Interaction} is not a create or update.");
+    }
+
+    /// <summary>Queues prepared writes together (they commit in one group); requires <see cref="UsesWriter"/>.</summary>
+    public void SubmitWrites(IReadOnlyList<WriteJob> jobs) => writer.Submit(jobs);
+
+    public Task<FhirResponse> FinishWriteAsync(PendingWrite pending, FhirResponse response, CancellationToken ct) =>
+        AfterWriteAsync(response, pending.Validated, ct);
+
+    private async Task<PendingWrite> PrepareValidatedAsync(FhirRequest request, CancellationToken ct)
+    {
+        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        WriteJob job = request switch
+        {
+            { Interaction: Interaction.Create } => PrepareCreate(request),
+            { Interaction: Interaction.Update, IsConditional: true } => new WriteJob((rest, c) => rest.ConditionalUpdateValidatedAsync(request, c)),
+            _ => new WriteJob((rest, c) => rest.UpdateValidatedAsync(request, c)),
+        };
+        return new PendingWrite(job, validated);
+    }
+
+    /// <summary>Gives a new resource its id and meta, serialises it and extracts its index rows: CPU work, done before the writer.</summary>
+    private WriteJob PrepareCreate(FhirRequest request)
+    {
+        if (!UsesWriter)
+        {
+            return new WriteJob((rest, c) => rest.CreateValidatedAsync(request, null, c));
+        }
+
+        var resource = Body(request);
+        var now = Now();
+        resource.Id = NewId();
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = "1";
+        resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
+        var prepared = new PreparedCreate
+        {
+            Type = request.ResourceType!,
+            Id = resource.Id,
+            LastUpdated = now,
+            Resource = resource,
+            Json = fhir.ToJson(resource),
+            IndexRows = indexer.Extract(resource).All.ToList(),
+            Condition = request.IfNoneExist,
+        };
+        return new WriteJob((rest, c) => rest.CreateValidatedAsync(request, prepared, c), prepared);
+    }
+
+    private async Task<FhirResponse> CreateValidatedAsync(FhirRequest request, PreparedCreate? prepared, CancellationToken ct)
     {
         var type = request.ResourceType!;
         var resource = Body(request);
         if (request.IfNoneExist is { } condition)
         {
+            // Inside the writer's group the earlier jobs are already saved in this transaction, so a copy
+            // of the same reading posted twice in one group finds the first here.
             var matches = await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
             if (matches.Count > 1)
             {
@@ -132,11 +212,60 @@ public sealed partial class ResourceInteractions(
             }
         }
 
-        return await WriteAsync(null, type, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+        if (prepared is { Spoiled: false })
+        {
+            var response = StagePreparedCreate(prepared);
+            await SaveAsync(type, prepared.Id, ct);
+            return response;
+        }
+
+        return await WriteAsync(null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
     }
 
-    public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) =>
-        ValidatedWriteAsync(request, () => UpdateValidatedAsync(request, ct), ct);
+    /// <summary>
+    /// Creates a resource inside the transaction that is open on this instance (for an
+    /// <see cref="IWriteHook"/>: a rule's Flag or DetectedIssue commits with the write that triggered it).
+    /// </summary>
+    public Task<FhirResponse> CreateInCurrentTransactionAsync(Resource resource, CancellationToken ct) =>
+        db.Database.CurrentTransaction is null
+            ? throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.")
+            : WriteAsync(null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+
+    /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
+    internal FhirResponse StagePreparedCreate(PreparedCreate prepared)
+    {
+        var current = new ResourceRow { Type = prepared.Type, LogicalId = prepared.Id, VersionId = 1, LastUpdated = prepared.LastUpdated };
+        db.Resources.Add(current);
+        db.Versions.Add(new ResourceVersionRow
+        {
+            Resource = current,
+            Type = prepared.Type,
+            LogicalId = prepared.Id,
+            VersionId = 1,
+            LastUpdated = prepared.LastUpdated,
+            Method = "POST",
+            Json = prepared.Json,
+        });
+        foreach (var row in prepared.IndexRows)
+        {
+            row.Resource = current;
+            db.Add(row);
+        }
+
+        LogWrite(logger, "POST", prepared.Type, prepared.Id, 1);
+        return new FhirResponse(HttpStatusCode.Created)
+        {
+            ResourceType = prepared.Type,
+            Id = prepared.Id,
+            VersionId = 1,
+            LastUpdated = prepared.LastUpdated,
+            Location = $"{prepared.Type}/{prepared.Id}/_history/1",
+            Resource = prepared.Resource,
+            StoredJson = prepared.Json,
+        };
+    }
+
+    public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) => ValidatedWriteAsync(request, ct);
 
     private async Task<FhirResponse> UpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
@@ -163,8 +292,7 @@ public sealed partial class ResourceInteractions(
         return await WriteAsync(current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
     }
 
-    public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) =>
-        ValidatedWriteAsync(request, () => ConditionalUpdateValidatedAsync(request, ct), ct);
+    public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) => ValidatedWriteAsync(request, ct);
 
     private async Task<FhirResponse> ConditionalUpdateValidatedAsync(FhirRequest request, CancellationToken ct)
     {
@@ -384,6 +512,21 @@ public sealed partial class ResourceInteractions(
             }
         }
 
+        await SaveAsync(type, id, ct);
+        LogWrite(logger, method, type, id, version);
+        var response = new FhirResponse(status)
+        {
+            ResourceType = type,
+            Id = id,
+            VersionId = version,
+            LastUpdated = now,
+            Location = $"{type}/{id}/_history/{version}",
+        };
+        return resource is null ? response : response with { Resource = resource, StoredJson = json };
+    }
+
+    private async Task SaveAsync(string type, string id, CancellationToken ct)
+    {
         try
         {
             await db.SaveChangesAsync(ct);
@@ -396,16 +539,6 @@ public sealed partial class ResourceInteractions(
         }
 
         db.ChangeTracker.Clear();
-        LogWrite(logger, method, type, id, version);
-        var response = new FhirResponse(status)
-        {
-            ResourceType = type,
-            Id = id,
-            VersionId = version,
-            LastUpdated = now,
-            Location = $"{type}/{id}/_history/{version}",
-        };
-        return resource is null ? response : response with { Resource = resource, StoredJson = json };
     }
 
     private async Task DeleteIndexRowsAsync(long key, CancellationToken ct)

@@ -13,6 +13,7 @@ public static partial class StorageSetup
     public static IServiceCollection AddFhirStorage(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateOnStart();
+        services.AddOptions<GroupCommitOptions>().BindConfiguration("Storage:GroupCommit");
         var provider = configuration["Storage:Provider"] ?? "Sqlite";
         var connectionString = configuration.GetConnectionString("Fhir") ?? "Data Source=data/fhirketamine.db";
         switch (provider)

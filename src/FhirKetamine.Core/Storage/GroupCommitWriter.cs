@@ -1,0 +1,318 @@
+using System.Net;
+using System.Threading.Channels;
+
+using FhirKetamine.Core.Rest;
+
+using Hl7.Fhir.Model;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FhirKetamine.Core.Storage;
+
+/// <summary>
+/// Group commit: the one writer of this server instance. Request threads validate, serialise and
+/// extract index rows (all cores), then hand a <see cref="WriteJob"/> over; the writer takes everything
+/// queued, runs it in ONE database transaction (one fsync) and completes each request only after the
+/// commit, so an acknowledged write is durable.
+/// <para>
+/// Jobs run one after another inside the transaction, each on the state the earlier ones left, so
+/// version checks (<c>If-Match</c>) and conditional creates (<c>If-None-Exist</c>) decide exactly as if
+/// the requests had come one at a time: a second post of the same identifier in one group answers 200
+/// with the first's resource. Each job runs under its own savepoint: a job that fails is rolled back
+/// alone and answered with its own error; the others commit. A run of plain creates (no condition) is
+/// written with one SaveChanges under one savepoint, and replayed one by one if that fails.
+/// </para>
+/// <para>
+/// Across processes (several instances on one PostgreSQL database) the groups are serialised by
+/// <see cref="WriteLock"/>, so conditional creates stay race-free there too; on SQLite the write
+/// transaction (<c>BEGIN IMMEDIATE</c>) already excludes every other writer.
+/// </para>
+/// <para>
+/// Hook point: every <see cref="IWriteHook"/> registered runs after each job's write, in the same
+/// transaction and under the job's savepoint, so a rule can add rows (a Flag, a DetectedIssue) that
+/// commit with the triggering write, or fail it alone.
+/// </para>
+/// </summary>
+public sealed partial class GroupCommitWriter : IAsyncDisposable
+{
+    private readonly Channel<IReadOnlyList<WriteJob>> _queue =
+        Channel.CreateUnbounded<IReadOnlyList<WriteJob>>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly GroupCommitOptions _options;
+    private readonly ILogger<GroupCommitWriter> _logger;
+    private readonly Lazy<Task> _loop;
+
+    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ILogger<GroupCommitWriter> logger)
+    {
+        _scopes = scopes;
+        _options = options.Value;
+        _logger = logger;
+        _loop = new Lazy<Task>(() => Task.Run(RunAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Groups committed so far, and the jobs in them (for logs and tests).</summary>
+    public long Groups => Interlocked.Read(ref _groups);
+
+    public long Jobs => Interlocked.Read(ref _jobs);
+
+    private long _groups;
+    private long _jobs;
+
+    /// <summary>Queues one write; the task completes after the commit that holds it (or with its error).</summary>
+    public Task<FhirResponse> SubmitAsync(WriteJob job)
+    {
+        Submit([job]);
+        return job.Completion;
+    }
+
+    /// <summary>Queues several independent writes together: they land in the same group.</summary>
+    public void Submit(IReadOnlyList<WriteJob> jobs)
+    {
+        if (jobs.Count == 0)
+        {
+            return;
+        }
+
+        _ = _loop.Value;
+        if (!_queue.Writer.TryWrite(jobs))
+        {
+            var stopping = new FhirException(HttpStatusCode.ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                "The server is shutting down; the write was not stored. Retry.");
+            foreach (var job in jobs)
+            {
+                job.Fail(stopping);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop.IsValueCreated)
+        {
+            await _loop.Value; // commits what was queued before the stop
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var group = new List<WriteJob>();
+        while (await reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < _options.MaxGroupSize && reader.TryRead(out var jobs))
+            {
+                group.AddRange(jobs);
+            }
+
+            try
+            {
+                await CommitGroupAsync(group);
+            }
+            catch (Exception ex)
+            {
+                // Nothing of this group is acknowledged: the transaction did not commit (or its outcome is unknown).
+                LogGroupFailed(_logger, group.Count, ex);
+                var failed = new FhirException(HttpStatusCode.ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                    "The write could not be committed; nothing was stored. Retry (with If-None-Exist, a retry never duplicates).");
+                foreach (var job in group)
+                {
+                    job.Fail(failed);
+                }
+            }
+        }
+    }
+
+    private async Task CommitGroupAsync(List<WriteJob> group)
+    {
+        var ct = CancellationToken.None; // a started group finishes: its requests wait for the answer
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FhirDbContext>();
+        var rest = scope.ServiceProvider.GetRequiredService<ResourceInteractions>();
+        var hooks = scope.ServiceProvider.GetServices<IWriteHook>().ToList();
+        db.Database.AutoSavepointsEnabled = false; // each job has its own savepoint
+
+        var results = new (FhirResponse? Response, Exception? Error)[group.Count];
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await WriteLock.AcquireAsync(db, ct);
+            var i = 0;
+            while (i < group.Count)
+            {
+                var end = i;
+                while (hooks.Count == 0 && end < group.Count && group[end].Prepared is { Condition: null, Spoiled: false })
+                {
+                    end++;
+                }
+
+                if (end - i >= 2 && await TryPlainCreatesAsync(rest, db, transaction, group, i, end, results, ct))
+                {
+                    i = end;
+                    continue;
+                }
+
+                results[i] = await RunOneAsync(rest, db, transaction, hooks, group[i], ct);
+                i++;
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+
+        Interlocked.Increment(ref _groups);
+        Interlocked.Add(ref _jobs, group.Count);
+        LogGroup(_logger, group.Count);
+        for (var k = 0; k < group.Count; k++)
+        {
+            if (results[k].Error is { } error)
+            {
+                group[k].Fail(error);
+            }
+            else
+            {
+                group[k].Complete(results[k].Response!);
+            }
+        }
+    }
+
+    /// <summary>Several prepared creates without a condition: one SaveChanges; false (rolled back) if it failed.</summary>
+    private async Task<bool> TryPlainCreatesAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
+        List<WriteJob> group, int start, int end, (FhirResponse?, Exception?)[] results, CancellationToken ct)
+    {
+        await transaction.CreateSavepointAsync("plain", ct);
+        try
+        {
+            for (var k = start; k < end; k++)
+            {
+                results[k] = (rest.StagePreparedCreate(group[k].Prepared!), null);
+            }
+
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            await transaction.ReleaseSavepointAsync("plain", ct);
+            return true;
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            LogRunReplayed(_logger, end - start, ex.GetType().Name);
+            await transaction.RollbackToSavepointAsync("plain", ct);
+            db.ChangeTracker.Clear();
+            for (var k = start; k < end; k++)
+            {
+                group[k].Prepared!.Spoiled = true; // its rows were tracked by the failed SaveChanges: extract afresh
+                results[k] = default;
+            }
+
+            return false;
+        }
+    }
+
+    private async Task<(FhirResponse?, Exception?)> RunOneAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
+        List<IWriteHook> hooks, WriteJob job, CancellationToken ct)
+    {
+        await transaction.CreateSavepointAsync("job", ct);
+        try
+        {
+            var response = await job.Run(rest, ct);
+            foreach (var hook in hooks)
+            {
+                await hook.AfterWriteAsync(rest, response, ct);
+            }
+
+            db.ChangeTracker.Clear();
+            await transaction.ReleaseSavepointAsync("job", ct);
+            return (response, null);
+        }
+        catch (Exception ex) when (ex is FhirException or DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            // This job alone is undone; the rest of the group goes on. A broken transaction throws here and fails the group.
+            await transaction.RollbackToSavepointAsync("job", ct);
+            db.ChangeTracker.Clear();
+            if (ex is FhirException)
+            {
+                return (null, ex);
+            }
+
+            LogJobFailed(_logger, ex);
+            return (null, new FhirException(HttpStatusCode.InternalServerError, OperationOutcome.IssueType.Exception,
+                "The database refused this write; nothing was stored for it (the other writes of the request were not affected)."));
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Group of {Count} writes committed")]
+    private static partial void LogGroup(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Group of {Count} writes failed; none was acknowledged")]
+    private static partial void LogGroupFailed(ILogger logger, int count, Exception error);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A run of {Count} creates failed together ({Error}); replaying them one by one")]
+    private static partial void LogRunReplayed(ILogger logger, int count, string error);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "One write of a group failed and was rolled back alone")]
+    private static partial void LogJobFailed(ILogger logger, Exception error);
+}
+
+/// <summary>Tuning of <see cref="GroupCommitWriter"/> (configuration section <c>Storage:GroupCommit</c>).</summary>
+public sealed class GroupCommitOptions
+{
+    /// <summary>False: every write runs in its own transaction on the request's thread (the pre-group-commit path).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>At most this many writes per transaction; more wait for the next group.</summary>
+    public int MaxGroupSize { get; set; } = 1000;
+}
+
+/// <summary>
+/// Runs inside the writer's transaction after each write, under that write's savepoint: the place for
+/// rules that must store their findings (a Flag, a DetectedIssue) atomically with the triggering write.
+/// Throwing a <see cref="FhirException"/> fails that write alone.
+/// </summary>
+public interface IWriteHook
+{
+    Task AfterWriteAsync(ResourceInteractions rest, FhirResponse written, CancellationToken ct);
+}
+
+/// <summary>A write prepared on a request thread, waiting for the writer.</summary>
+public sealed class WriteJob(Func<ResourceInteractions, CancellationToken, Task<FhirResponse>> run, PreparedCreate? prepared = null)
+{
+    private readonly TaskCompletionSource<FhirResponse> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The database part of the write, run by the writer on its own <see cref="ResourceInteractions"/>.</summary>
+    public Func<ResourceInteractions, CancellationToken, Task<FhirResponse>> Run { get; } = run;
+
+    /// <summary>For creates: id, JSON and index rows made on the request thread.</summary>
+    public PreparedCreate? Prepared { get; } = prepared;
+
+    public Task<FhirResponse> Completion => _completion.Task;
+
+    internal void Complete(FhirResponse response) => _completion.TrySetResult(response);
+
+    internal void Fail(Exception error) => _completion.TrySetException(error);
+}
+
+/// <summary>A create whose CPU work is done: the resource with its id and meta, its JSON and its index rows.</summary>
+public sealed class PreparedCreate
+{
+    public required string Type { get; init; }
+
+    public required string Id { get; init; }
+
+    public required DateTime LastUpdated { get; init; }
+
+    public required Resource Resource { get; init; }
+
+    public required string Json { get; init; }
+
+    public required IReadOnlyList<Search.Index.IndexRow> IndexRows { get; init; }
+
+    /// <summary>The If-None-Exist condition; null for a plain create.</summary>
+    public string? Condition { get; init; }
+
+    /// <summary>Set when a failed group SaveChanges tracked <see cref="IndexRows"/>: they are extracted again.</summary>
+    public bool Spoiled { get; set; }
+}
