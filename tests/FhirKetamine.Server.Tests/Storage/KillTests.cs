@@ -18,7 +18,7 @@ public sealed class KillTests
         var acknowledged = new ConcurrentBag<string>();
         string patientId;
 
-        using (var server = await ServerProcess.StartAsync(folder, TimeSpan.FromSeconds(60)))
+        using (var server = await ServerProcess.StartAsync(folder, TimeSpan.FromSeconds(180)))
         {
             using var setup = server.CreateFhirClient();
             patientId = (await setup.CreateAsync(Fhir.Patient())).Id;
@@ -47,7 +47,14 @@ public sealed class KillTests
                 }
             })).ToList();
 
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Kill once writes flow (a loaded machine may take a while to get there), while the writers keep sending.
+            var flowing = DateTime.UtcNow.AddSeconds(60);
+            while (acknowledged.Count < 20 && DateTime.UtcNow < flowing)
+            {
+                await Task.Delay(100);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
             var beforeKill = acknowledged.Count;
             server.Kill(); // SIGKILL while the writers are still sending
             stop.Cancel();
@@ -55,7 +62,7 @@ public sealed class KillTests
             Assert.True(beforeKill > 10, $"only {beforeKill} writes were acknowledged before the kill: {server.Output}");
         }
 
-        using var restarted = await ServerProcess.StartAsync(folder, TimeSpan.FromSeconds(60));
+        using var restarted = await ServerProcess.StartAsync(folder, TimeSpan.FromSeconds(180));
         using var reader = restarted.CreateFhirClient();
         var lost = new List<string>();
         foreach (var id in acknowledged)
