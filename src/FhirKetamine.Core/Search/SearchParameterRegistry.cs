@@ -12,20 +12,20 @@ namespace FhirKetamine.Core.Search;
 public sealed partial class SearchParameterRegistry
 {
     /// <summary>
-    /// The first cut indexes these parameter names on every type that defines them; the full engine
-    /// widens the set without changing how a parameter is indexed or queried.
+    /// The parameter types the engine indexes and answers. Composite parameters (pairs of values that must come
+    /// from the same element) and special ones (<c>near</c>, <c>_text</c>) are left out, and so left out of the
+    /// CapabilityStatement: the index keeps no element identity to pair values, and there is no text index.
     /// </summary>
-    public static readonly FrozenSet<string> FirstCutNames = new[]
+    public static readonly FrozenSet<SearchParamType> IndexedTypes = new[]
     {
-        "identifier", "subject", "patient", "code", "date", "status", "name", "value-quantity",
-        "encounter", "family", "given", "birthdate", "gender", "url", "version", "type", "questionnaire",
-        "authored", "part-of", "based-on", "context", "effective-time", "medication", "performer", "device",
-    }.ToFrozenSet(StringComparer.Ordinal);
+        SearchParamType.Number, SearchParamType.Date, SearchParamType.String, SearchParamType.Token,
+        SearchParamType.Reference, SearchParamType.Quantity, SearchParamType.Uri,
+    }.ToFrozenSet();
 
     private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => FirstCutNames.Contains(p.Name!)))
+        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type)))
     {
     }
 
