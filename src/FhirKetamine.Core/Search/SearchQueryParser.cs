@@ -209,7 +209,7 @@ public sealed class SearchQueryParser(SearchParameterRegistry registry)
             if (!registry.TryGet(query.ResourceType, sortName, out var parameter) || !Sortable.Contains(parameter.Type))
             {
                 throw Rest.FhirException.BadRequest(
-                    $"Sorting by '{sortName}' is not supported on {query.ResourceType}: use _id, _lastUpdated or a date, string, token, number, quantity, reference or uri parameter of {query.ResourceType}.",
+                    $"_sort: sorting by '{sortName}' is not supported on {query.ResourceType}: use _id, _lastUpdated or a date, string, token, number, quantity, reference or uri parameter of {query.ResourceType}.",
                     "_sort");
             }
 
