@@ -32,6 +32,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             ],
         };
 
+        var revIncludes = RevIncludes();
         foreach (var type in ModelInfo.SupportedResources.Order(StringComparer.Ordinal))
         {
             var component = new CapabilityStatement.ResourceComponent
@@ -52,7 +53,10 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
                 ],
             };
             component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
-                new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url }));
+                new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url, Documentation = Modifiers(p.Type) }));
+            var references = registry.For(type).Where(p => p.Type == SearchParamType.Reference).Select(p => $"{type}:{p.Name}").Order(StringComparer.Ordinal).ToList();
+            component.SearchInclude = references.Count == 0 ? [] : ["*", .. references];
+            component.SearchRevInclude = revIncludes.TryGetValue(type, out var rev) ? rev : [];
             if (type == "Patient")
             {
                 component.Operation.AddRange(
@@ -78,5 +82,44 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             PatchFormat = ["application/json-patch+json", "application/fhir+json"],
             Rest = [rest],
         };
+    }
+
+    /// <summary>What the engine accepts on a parameter of this type besides a plain value (every parameter also chains from a reference and takes :missing).</summary>
+    private static string Modifiers(SearchParamType? type) => type switch
+    {
+        SearchParamType.String => "Modifiers: :exact, :contains, :missing. Starts-with, case- and accent-insensitive by default.",
+        SearchParamType.Token => "Modifiers: :text, :not, :missing. system|code, |code, system|, code.",
+        SearchParamType.Reference => "Modifiers: :[type], :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
+        SearchParamType.Uri => "Modifiers: :below, :above, :missing.",
+        _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
+    };
+
+    /// <summary>For each type, every <c>Source:param</c> whose reference parameter can point to it (<c>_revinclude</c> values).</summary>
+    private Dictionary<string, List<string>> RevIncludes()
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var source in ModelInfo.SupportedResources)
+        {
+            foreach (var parameter in registry.For(source).Where(p => p.Type == SearchParamType.Reference))
+            {
+                var targets = parameter.ResolveIsType is { } only ? [only] : parameter.TargetTypes;
+                foreach (var target in targets.Where(ModelInfo.IsKnownResource))
+                {
+                    if (!result.TryGetValue(target, out var list))
+                    {
+                        result[target] = list = [];
+                    }
+
+                    list.Add($"{source}:{parameter.Name}");
+                }
+            }
+        }
+
+        foreach (var list in result.Values)
+        {
+            list.Sort(StringComparer.Ordinal);
+        }
+
+        return result;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using FhirKetamine.Core.Search;
+using FhirKetamine.Core.Smart;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,11 +14,8 @@ public sealed partial class ResourceInteractions
     {
         var type = request.ResourceType!;
         var query = queryParser.Parse(type, request.Parameters, request.StrictHandling);
-        var summaryCount = request.Parameters.Any(p => p.Key == "_summary" && p.Value == "count");
-        if (summaryCount)
-        {
-            query.Count = 0;
-        }
+        query.CompartmentPatient = ScopeGuard.CompartmentOf(request);
+        query.ReadableTypes = ScopeGuard.ReadableTypes(request.Access);
 
         var page = await search.ExecuteAsync(query, ct);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
@@ -28,6 +26,26 @@ public sealed partial class ResourceInteractions
                 FullUrl = $"{request.BaseUrl}/{match.Type}/{match.Id}",
                 Resource = fhir.ParseStored(match.Json),
                 Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        foreach (var included in page.Included)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{request.BaseUrl}/{included.Type}/{included.Id}",
+                Resource = fhir.ParseStored(included.Json),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Include },
+            });
+        }
+
+        if (page.IncludesTruncated)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = Outcomes.Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.TooCostly,
+                    $"An include level found more than {SearchExecutor.MaxIncludedPerLevel} resources; only the first {SearchExecutor.MaxIncludedPerLevel} are included. Use a smaller _count.", null),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
             });
         }
 

@@ -13,7 +13,7 @@ internal static class ReferenceSearch
         var typeModifier = clause.Modifier;
         if (typeModifier is not null && !Hl7.Fhir.Model.ModelInfo.IsKnownResource(typeModifier))
         {
-            throw Rest.FhirException.BadRequest($"Modifier ':{typeModifier}' is not supported on reference parameter '{name}'.");
+            throw Rest.FhirException.BadRequest($"Modifier ':{typeModifier}' is not supported on reference parameter '{name}' (supported: :[type], :missing).", clause.RawName);
         }
 
         var match = Predicates.AnyOf(clause.Values.Select(v => Value(v, typeModifier)));

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using FhirKetamine.Core.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -7,19 +8,28 @@ namespace FhirKetamine.Core.Search;
 /// <summary>
 /// Runs a <see cref="SearchQuery"/> as provider-neutral LINQ over the index tables: each clause becomes
 /// a set of matching resource keys (an <c>IN (SELECT …)</c> the database can drive from its index),
-/// and the page is read with the stored JSON of each match's current version.
+/// and the page is read with the stored JSON of each match's current version. Chains and <c>_has</c> are
+/// nested sub-queries of the same kind; includes are one more statement per include level.
 /// </summary>
 public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
 {
+    /// <summary>At most this many resources are included per include level; beyond it the Bundle carries a warning.</summary>
+    public const int MaxIncludedPerLevel = 2000;
+
+    /// <summary><c>_include:iterate</c> follows at most this many levels (a cycle ends sooner: nothing new is found).</summary>
+    public const int MaxIncludeLevels = 4;
+
     /// <summary>
     /// The matching current resources. The most selective clause drives the query (its index rows are
     /// found by value, then joined to their resources); every other clause is an EXISTS probe by resource
-    /// key. A compartment or scope filter is one more clause of the same kind.
+    /// key. A compartment filter (<see cref="SearchQuery.CompartmentPatient"/>) is one more predicate here
+    /// and in every chain, <c>_has</c> and include query.
     /// </summary>
-    public IQueryable<ResourceRow> Filter(SearchQuery query)
+    public IQueryable<ResourceRow> Filter(SearchQuery query) => Match(query.ResourceType, query.Clauses, query.CompartmentPatient);
+
+    private IQueryable<ResourceRow> Match(string type, IReadOnlyList<SearchClause> clauses, string? patient)
     {
-        var type = query.ResourceType;
-        var driver = query.Clauses.Where(IsDriver).OrderBy(Selectivity).FirstOrDefault();
+        var driver = clauses.Where(IsDriver).OrderBy(Selectivity).FirstOrDefault();
         IQueryable<ResourceRow> rows;
         if (driver is null)
         {
@@ -34,19 +44,44 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
                    select r;
         }
 
-        foreach (var clause in query.Clauses)
+        foreach (var clause in clauses)
         {
             if (!ReferenceEquals(clause, driver))
             {
-                rows = Apply(rows, type, clause);
+                rows = Apply(rows, type, clause, patient);
             }
         }
 
-        return rows;
+        return patient is null ? rows : InCompartment(rows, type, patient);
+    }
+
+    /// <summary>
+    /// The patient compartment as a predicate: the Patient itself, or a resource whose compartment reference
+    /// parameter (<see cref="PatientCompartment"/>, e.g. Observation's subject or performer) points to it.
+    /// <paramref name="type"/> is null for rows of mixed types (an include level).
+    /// </summary>
+    private IQueryable<ResourceRow> InCompartment(IQueryable<ResourceRow> rows, string? type, string patient)
+    {
+        if (type == "Patient")
+        {
+            return rows.Where(r => r.LogicalId == patient);
+        }
+
+        if (type is not null)
+        {
+            var names = PatientCompartment.Parameters(type);
+            return rows.Where(r => db.ReferenceIndex.Any(x => x.ResourceKey == r.Key && x.TargetType == "Patient" && x.TargetId == patient
+                && names.Contains(x.ParamName)));
+        }
+
+        var pairs = PatientCompartment.TypeParameterPairs;
+        return rows.Where(r => (r.Type == "Patient" && r.LogicalId == patient)
+            || (r.Type != "Patient" && db.ReferenceIndex.Any(x => x.ResourceKey == r.Key && x.TargetType == "Patient" && x.TargetId == patient
+                && pairs.Contains(x.ResourceType + ":" + x.ParamName))));
     }
 
     private static bool IsDriver(SearchClause clause) =>
-        clause.Parameter is not null && clause.Modifier is not ("missing" or "not");
+        clause.Parameter is not null && clause.Chain is null && clause.Has is null && clause.Modifier is not ("missing" or "not");
 
     /// <summary>A rough guess at how few rows a clause matches, lowest first.</summary>
     private static int Selectivity(SearchClause clause) => clause.Parameter!.Type switch
@@ -64,8 +99,8 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         var snapshot = query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
-        int? total = query.Total == "none" ? null : await rows.CountAsync(ct);
-        if (query.Count == 0)
+        int? total = query.Total == "none" && !query.SummaryCount ? null : await rows.CountAsync(ct);
+        if (query.Count == 0 || query.SummaryCount)
         {
             return new SearchPage([], total, snapshot, false);
         }
@@ -83,15 +118,142 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
             page.RemoveAt(page.Count - 1);
         }
 
-        return new SearchPage(page, total, snapshot, hasNext);
+        var (included, truncated) = query.Includes.Count == 0 ? ([], false) : await IncludeAsync(query, page, snapshot, ct);
+        return new SearchPage(page, total, snapshot, hasNext) { Included = included, IncludesTruncated = truncated };
     }
 
-    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> rows, string type, SearchClause clause)
+    /// <summary>
+    /// <c>_include</c> and <c>_revinclude</c>: one statement per level. Level one follows every include from the
+    /// page's matches; each further level follows only the <c>:iterate</c> ones from what the level before found.
+    /// A resource already in the Bundle is never added twice, so a cycle (A → B → A) ends when a level finds
+    /// nothing new.
+    /// </summary>
+    private async Task<(List<SearchMatch> Included, bool Truncated)> IncludeAsync(SearchQuery query, List<SearchMatch> page, long snapshot, CancellationToken ct)
     {
+        var seen = page.Select(m => m.Key).ToHashSet();
+        var included = new List<SearchMatch>();
+        var current = page;
+        var truncated = false;
+        for (var level = 0; level < MaxIncludeLevels && current.Count > 0; level++)
+        {
+            var specs = query.Includes.Where(i => level == 0 || i.Iterate).ToList();
+            var currentKeys = current.Select(m => m.Key).ToList();
+            var currentTypes = current.Select(m => m.Type).ToHashSet(StringComparer.Ordinal);
+            IQueryable<long>? keys = null;
+            foreach (var spec in specs)
+            {
+                var found = spec.Reverse ? RevIncludeKeys(spec, currentKeys) : spec.SourceType is { } source && !currentTypes.Contains(source) ? null : IncludeKeys(spec, currentKeys);
+                if (found is not null)
+                {
+                    keys = keys is null ? found : keys.Union(found);
+                }
+            }
+
+            if (keys is null)
+            {
+                break;
+            }
+
+            var rows = db.Resources.Where(r => keys.Contains(r.Key) && !r.IsDeleted && r.Key <= snapshot);
+            if (query.ReadableTypes is { } readable)
+            {
+                rows = rows.Where(r => readable.Contains(r.Type));
+            }
+
+            if (query.CompartmentPatient is { } patient)
+            {
+                rows = InCompartment(rows, null, patient);
+            }
+
+            var next = await rows.OrderBy(r => r.Key).Take(MaxIncludedPerLevel + 1)
+                .Select(r => new SearchMatch(r.Key, r.Type, r.LogicalId, r.VersionId, r.LastUpdated,
+                    db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First()))
+                .ToListAsync(ct);
+            if (next.Count > MaxIncludedPerLevel)
+            {
+                truncated = true;
+                next.RemoveAt(next.Count - 1);
+            }
+
+            current = next.Where(m => seen.Add(m.Key)).ToList();
+            included.AddRange(current);
+        }
+
+        return (included, truncated);
+    }
+
+    /// <summary>_include: the resources that the current level's resources refer to.</summary>
+    private IQueryable<long> IncludeKeys(IncludeSpec spec, List<long> currentKeys)
+    {
+        var refs = db.ReferenceIndex.Where(x => currentKeys.Contains(x.ResourceKey) && x.TargetType != null);
+        if (spec.SourceType is { } source)
+        {
+            refs = refs.Where(x => x.ResourceType == source);
+        }
+
+        if (spec.Parameters is [var parameter])
+        {
+            refs = refs.Where(x => x.ParamName == parameter);
+        }
+
+        if (spec.TargetType is { } target)
+        {
+            refs = refs.Where(x => x.TargetType == target);
+        }
+
+        return from x in refs
+               join r in db.Resources on x.TargetId equals r.LogicalId
+               where r.Type == x.TargetType
+               select r.Key;
+    }
+
+    /// <summary>_revinclude: the resources that refer to the current level's resources.</summary>
+    private IQueryable<long> RevIncludeKeys(IncludeSpec spec, List<long> currentKeys)
+    {
+        var targets = db.Resources.Where(t => currentKeys.Contains(t.Key));
+        if (spec.TargetType is { } target)
+        {
+            targets = targets.Where(t => t.Type == target);
+        }
+
+        var refs = db.ReferenceIndex.AsQueryable();
+        if (spec.SourceType is { } source)
+        {
+            refs = refs.Where(x => x.ResourceType == source);
+        }
+
+        if (spec.Parameters is [var parameter])
+        {
+            refs = refs.Where(x => x.ParamName == parameter);
+        }
+
+        return from t in targets
+               join x in refs on t.LogicalId equals x.TargetId
+               where x.TargetType == t.Type
+               select x.ResourceKey;
+    }
+
+    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> rows, string type, SearchClause clause, string? patient)
+    {
+        if (clause.Chain is { } chain)
+        {
+            var referring = ChainKeys(type, clause.Name, chain, patient);
+            return rows.Where(r => referring.Contains(r.Key));
+        }
+
+        if (clause.Has is { } has)
+        {
+            var sources = Match(has.SourceType, [has.Inner], patient).Select(s => s.Key);
+            var sourceType = has.SourceType;
+            var reference = has.ReferenceParameter.Name;
+            return rows.Where(r => db.ReferenceIndex.Any(x => x.ResourceType == sourceType && x.ParamName == reference
+                && x.TargetId == r.LogicalId && x.TargetType == r.Type && sources.Contains(x.ResourceKey)));
+        }
+
         if (clause.Modifier == "missing")
         {
             var missing = clause.Values is ["true"] ? true : clause.Values is ["false"] ? false
-                : throw Rest.FhirException.BadRequest($"{clause.Name}:missing takes true or false.");
+                : throw Rest.FhirException.BadRequest($"{clause.Name}:missing takes true or false.", clause.RawName);
             var any = AnyValue(clause);
             return missing ? rows.Where(r => !any.Any(k => k == r.Key)) : rows.Where(r => any.Any(k => k == r.Key));
         }
@@ -100,9 +262,16 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         {
             case "_id":
                 var ids = clause.Values.ToList();
-                return clause.Modifier == "not" ? rows.Where(r => !ids.Contains(r.LogicalId)) : rows.Where(r => ids.Contains(r.LogicalId));
+                return clause.Modifier switch
+                {
+                    "not" => rows.Where(r => !ids.Contains(r.LogicalId)),
+                    null => rows.Where(r => ids.Contains(r.LogicalId)),
+                    _ => throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on '_id'.", clause.RawName),
+                };
             case "_lastUpdated":
-                return rows.Where(Predicates.AnyOf(clause.Values.Select(v => DateSearch.MatchLastUpdated(v, clock))));
+                return clause.Modifier is null
+                    ? rows.Where(Predicates.AnyOf(clause.Values.Select(v => DateSearch.MatchLastUpdated(v, clock))))
+                    : throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on '_lastUpdated'.", clause.RawName);
         }
 
         var parameter = clause.Parameter!;
@@ -114,12 +283,34 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
 
         if (clause.Modifier is not null && parameter.Type is not (SearchParamType.Token or SearchParamType.String or SearchParamType.Reference or SearchParamType.Uri))
         {
-            throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on parameter '{clause.Name}'.");
+            throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on parameter '{clause.Name}'.", clause.RawName);
         }
 
         // A probe for resources already chosen: no type filter, so the (ResourceKey, ParamName) index is used.
         var probe = Keys(null, clause);
         return rows.Where(r => probe.Any(k => k == r.Key));
+    }
+
+    /// <summary>
+    /// The keys of <paramref name="type"/> resources whose reference <paramref name="name"/> points to a target
+    /// matching the rest of the chain: per candidate target type, reference rows joined to the matching targets
+    /// (themselves a nested query, so <c>subject.organization.name</c> nests twice).
+    /// A reference to a resource the server does not hold, or to a deleted one, matches nothing.
+    /// </summary>
+    private IQueryable<long> ChainKeys(string type, string name, ChainStep chain, string? patient)
+    {
+        IQueryable<long>? keys = null;
+        foreach (var (targetType, inner) in chain.Targets)
+        {
+            var targets = Match(targetType, [inner], patient);
+            var found = from x in db.ReferenceIndex
+                        where x.ResourceType == type && x.ParamName == name && x.TargetType == targetType
+                        join t in targets on x.TargetId equals t.LogicalId
+                        select x.ResourceKey;
+            keys = keys is null ? found : keys.Concat(found);
+        }
+
+        return keys!;
     }
 
     /// <summary>The keys of resources with a value matching the clause; <paramref name="type"/> null for a per-resource probe.</summary>
@@ -132,7 +323,7 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
-        _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet."),
+        _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 
     private IQueryable<long> AnyValue(SearchClause clause)
@@ -147,30 +338,84 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
             SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
-            _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'."),
+            _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'.", clause.RawName),
         };
     }
 
+    /// <summary>
+    /// <c>_sort</c>: each key in turn, a parameter by its lowest value ascending or its highest value descending
+    /// (R4 search.html#sort; a date by its range's start or end). A resource without a value for the key sorts
+    /// after those with one in either direction (the same on SQLite and PostgreSQL, whose NULL orders differ).
+    /// Ties end with the resource key, so pages never overlap or skip.
+    /// </summary>
     private IQueryable<ResourceRow> Order(IQueryable<ResourceRow> rows, SearchQuery query)
     {
         IOrderedQueryable<ResourceRow>? ordered = null;
+        IOrderedQueryable<ResourceRow> By<TKey>(Expression<Func<ResourceRow, TKey>> key, bool descending) => (ordered, descending) switch
+        {
+            (null, false) => rows.OrderBy(key),
+            (null, true) => rows.OrderByDescending(key),
+            (_, false) => ordered.ThenBy(key),
+            _ => ordered.ThenByDescending(key),
+        };
+
         foreach (var key in query.Sort)
         {
             var name = key.Name;
-            ordered = (name, key.Descending) switch
+            var desc = key.Descending;
+            switch (key.Parameter?.Type)
             {
-                ("_lastUpdated", false) => ordered is null ? rows.OrderBy(r => r.LastUpdated) : ordered.ThenBy(r => r.LastUpdated),
-                ("_lastUpdated", true) => ordered is null ? rows.OrderByDescending(r => r.LastUpdated) : ordered.ThenByDescending(r => r.LastUpdated),
-                ("_id", false) => ordered is null ? rows.OrderBy(r => r.LogicalId) : ordered.ThenBy(r => r.LogicalId),
-                ("_id", true) => ordered is null ? rows.OrderByDescending(r => r.LogicalId) : ordered.ThenByDescending(r => r.LogicalId),
-                // A date parameter sorts by the earliest start ascending and the latest end descending (R4 search.html#sort).
-                (_, false) => ordered is null
-                    ? rows.OrderBy(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (DateTime?)d.Start))
-                    : ordered.ThenBy(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (DateTime?)d.Start)),
-                (_, true) => ordered is null
-                    ? rows.OrderByDescending(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (DateTime?)d.End))
-                    : ordered.ThenByDescending(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (DateTime?)d.End)),
-            };
+                case null when name == "_lastUpdated":
+                    ordered = By(r => r.LastUpdated, desc);
+                    break;
+                case null:
+                    ordered = By(r => r.LogicalId, desc);
+                    break;
+                case SearchParamType.Date:
+                    ordered = By(r => db.DateIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (DateTime?)d.End), true)
+                        : By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (DateTime?)d.Start), false);
+                    break;
+                case SearchParamType.String:
+                    ordered = By(r => db.StringIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Normalized), true)
+                        : By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Normalized), false);
+                    break;
+                case SearchParamType.Token:
+                    ordered = By(r => db.TokenIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Code), true)
+                        : By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Code), false);
+                    break;
+                case SearchParamType.Number:
+                    ordered = By(r => db.NumberIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true)
+                        : By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    break;
+                case SearchParamType.Quantity:
+                    ordered = By(r => db.QuantityIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true)
+                        : By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    break;
+                case SearchParamType.Reference:
+                    ordered = By(r => db.ReferenceIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.TargetId), true)
+                        : By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.TargetId), false);
+                    break;
+                case SearchParamType.Uri:
+                    ordered = By(r => db.UriIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    ordered = desc
+                        ? By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Uri), true)
+                        : By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Uri), false);
+                    break;
+                default:
+                    throw Rest.FhirException.BadRequest($"Sorting by '{name}' is not supported.", "_sort");
+            }
         }
 
         // The resource key breaks ties, so pages never overlap or skip.

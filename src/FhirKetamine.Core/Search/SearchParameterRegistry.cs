@@ -12,24 +12,24 @@ namespace FhirKetamine.Core.Search;
 public sealed partial class SearchParameterRegistry
 {
     /// <summary>
-    /// The first cut indexes these parameter names on every type that defines them; the full engine
-    /// widens the set without changing how a parameter is indexed or queried.
+    /// The parameter types the engine indexes and answers. Composite parameters (pairs of values that must come
+    /// from the same element) and special ones (<c>near</c>, <c>_text</c>) are left out, and so left out of the
+    /// CapabilityStatement: the index keeps no element identity to pair values, and there is no text index.
     /// </summary>
-    public static readonly FrozenSet<string> FirstCutNames = new[]
+    public static readonly FrozenSet<SearchParamType> IndexedTypes = new[]
     {
-        "identifier", "subject", "patient", "code", "date", "status", "name", "value-quantity",
-        "encounter", "family", "given", "birthdate", "gender", "url", "version", "type", "questionnaire",
-        "authored", "part-of", "based-on", "context", "effective-time", "medication", "performer", "device",
-    }.ToFrozenSet(StringComparer.Ordinal);
+        SearchParamType.Number, SearchParamType.Date, SearchParamType.String, SearchParamType.Token,
+        SearchParamType.Reference, SearchParamType.Quantity, SearchParamType.Uri,
+    }.ToFrozenSet();
 
     private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     /// <summary>
-    /// The first-cut names, and every reference parameter: compartment membership and the resources a
-    /// record points to (<c>Patient/$everything</c>) are read from the reference rows.
+    /// Every core parameter of an indexed type. Reference parameters among them also carry compartment
+    /// membership and the resources a record points to (<c>Patient/$everything</c> reads those rows).
     /// </summary>
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => FirstCutNames.Contains(p.Name!) || p.Type == SearchParamType.Reference))
+        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type)))
     {
     }
 

@@ -23,6 +23,22 @@ public sealed record SearchQuery(string ResourceType)
     /// <summary>none, estimate or accurate (R4 _total).</summary>
     public string Total { get; set; } = "accurate";
 
+    /// <summary>_summary=count: only the total, no entries.</summary>
+    public bool SummaryCount { get; set; }
+
+    /// <summary>_include and _revinclude, in request order.</summary>
+    public List<IncludeSpec> Includes { get; } = [];
+
+    /// <summary>
+    /// The patient whose compartment bounds everything this search can return (a <c>patient/</c> token), or null.
+    /// It is one more predicate on every part of the query: the matches, each chain and <c>_has</c> step, and
+    /// every include level, never a filter applied to a page afterwards.
+    /// </summary>
+    public string? CompartmentPatient { get; set; }
+
+    /// <summary>The resource types includes may return (those the caller may read), or null for every type.</summary>
+    public IReadOnlyList<string>? ReadableTypes { get; set; }
+
     /// <summary>Parameters the server does not know, ignored under lenient handling and reported back.</summary>
     public List<string> Ignored { get; } = [];
 
@@ -31,12 +47,27 @@ public sealed record SearchQuery(string ResourceType)
     {
         foreach (var clause in Clauses)
         {
-            yield return new(clause.Modifier is null ? clause.Name : $"{clause.Name}:{clause.Modifier}", string.Join(',', clause.Values));
+            yield return new(clause.RawName, string.Join(',', clause.Values.Select(v => v.Replace(",", "\\,", StringComparison.Ordinal))));
+        }
+
+        foreach (var include in Includes)
+        {
+            yield return new(include.LinkName, include.Raw);
         }
 
         if (Sort.Count > 0)
         {
             yield return new("_sort", string.Join(',', Sort.Select(s => (s.Descending ? "-" : string.Empty) + s.Name)));
+        }
+
+        if (Total != "accurate")
+        {
+            yield return new("_total", Total);
+        }
+
+        if (SummaryCount)
+        {
+            yield return new("_summary", "count");
         }
 
         yield return new("_count", Count.ToString(System.Globalization.CultureInfo.InvariantCulture));

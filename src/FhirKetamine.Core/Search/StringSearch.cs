@@ -16,7 +16,7 @@ internal static class StringSearch
                 .Select(v => (System.Linq.Expressions.Expression<Func<StringIndexRow, bool>>)(s => s.Normalized.Contains(v)))),
             null => Predicates.AnyOf<StringIndexRow>(clause.Values.Select(SearchValues.NormalizeString)
                 .Select(v => (System.Linq.Expressions.Expression<Func<StringIndexRow, bool>>)(s => s.Normalized.StartsWith(v)))),
-            _ => throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on string parameter '{name}'."),
+            _ => throw Rest.FhirException.BadRequest($"Modifier ':{clause.Modifier}' is not supported on string parameter '{name}' (supported: :exact, :contains, :missing).", clause.RawName),
         };
         return IndexScope.Scope(db.StringIndex, type, name).Where(match).Select(s => s.ResourceKey);
     }

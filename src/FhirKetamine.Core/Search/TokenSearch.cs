@@ -10,9 +10,13 @@ internal static class TokenSearch
     public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
     {
         var name = clause.Name;
-        var match = clause.Modifier == "text"
-            ? Predicates.AnyOf(clause.Values.Select(v => Text(SearchValues.NormalizeString(v))))
-            : Predicates.AnyOf(clause.Values.Select(Value));
+        var match = clause.Modifier switch
+        {
+            "text" => Predicates.AnyOf(clause.Values.Select(v => Text(SearchValues.NormalizeString(v)))),
+            null => Predicates.AnyOf(clause.Values.Select(Value)),
+            _ => throw Rest.FhirException.BadRequest(
+                $"Modifier ':{clause.Modifier}' is not supported on token parameter '{name}' (supported: :text, :not, :missing).", clause.RawName),
+        };
         return IndexScope.Scope(db.TokenIndex, type, name).Where(match).Select(t => t.ResourceKey);
     }
 

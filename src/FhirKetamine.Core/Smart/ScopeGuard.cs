@@ -43,17 +43,36 @@ public static class ScopeGuard
     }
 
     /// <summary>
+    /// The patient whose compartment bounds a search, when the search type is granted only through <c>patient/</c>
+    /// scopes; null otherwise. The search engine applies it as a predicate to the matches, every chain and
+    /// <c>_has</c> step and every include level, so nothing outside the compartment is ever read.
+    /// </summary>
+    public static string? CompartmentOf(FhirRequest request)
+    {
+        var type = request.ResourceType ?? "*";
+        var allowing = request.Access.Scopes.Where(s => s.Allows(type, 's')).ToList();
+        return allowing.Count > 0 && allowing.All(s => s.Context == "patient") ? request.Access.PatientId ?? string.Empty : null;
+    }
+
+    /// <summary>The resource types the caller may read (what _include and _revinclude may return), or null for every type.</summary>
+    public static IReadOnlyList<string>? ReadableTypes(SmartAccess access)
+    {
+        var reading = access.Scopes.Where(s => s.Filter is null && s.Permissions.Contains('r', StringComparison.Ordinal)).ToList();
+        return reading.Any(s => s.ResourceType == "*") ? null : reading.Select(s => s.ResourceType).Distinct().ToList();
+    }
+
+    /// <summary>
     /// A grant only through <c>patient/</c> scopes stays inside its patient's compartment. Checked on the request
     /// alone, so for now: its own Patient (read, vread, history, search by <c>_id</c>) and searches of other types
-    /// with <c>patient=</c> or <c>subject=</c> naming that patient, without _include, _revinclude or _has. Everything else is refused with 403 (deny by
-    /// default) until the compartment check on loaded resources lands.
+    /// with <c>patient=</c> or <c>subject=</c> naming that patient. Such a search may chain, use <c>_has</c>,
+    /// <c>_include</c> and <c>_revinclude</c>: the engine bounds each of those by the compartment too
+    /// (<see cref="CompartmentOf"/>). Everything else is refused with 403 (deny by default) until the compartment
+    /// check on loaded resources lands.
     /// </summary>
     private static void DemandPatientCompartment(FhirRequest request, string type, char permission)
     {
         var patientId = request.Access.PatientId;
-        var reachesOut = request.Parameters.Any(p => p.Key.StartsWith("_include", StringComparison.Ordinal)
-            || p.Key.StartsWith("_revinclude", StringComparison.Ordinal) || p.Key.StartsWith("_has", StringComparison.Ordinal));
-        var allowed = patientId is not null && !reachesOut && (request.Interaction, type) switch
+        var allowed = patientId is not null && (request.Interaction, type) switch
         {
             (Interaction.Read or Interaction.VRead or Interaction.HistoryInstance, "Patient") => request.Id == patientId,
             (Interaction.SearchType, "Patient") => Values(request, "_id").ToList() is [var id] && id == patientId,

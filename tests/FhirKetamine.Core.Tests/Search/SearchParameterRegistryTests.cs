@@ -27,4 +27,45 @@ public sealed class SearchParameterRegistryTests
         Assert.Equal("Observation.subject", patient.Expression);
         Assert.Equal("Patient", patient.ResolveIsType);
     }
+
+    [Fact]
+    public void Every_registered_expression_compiles_and_evaluates_for_its_type()
+    {
+        var failures = new List<string>();
+        foreach (var type in ModelInfo.SupportedResources)
+        {
+            var resource = (Resource)Activator.CreateInstance(ModelInfo.GetTypeForFhirType(type)!)!;
+            foreach (var parameter in _registry.For(type))
+            {
+                try
+                {
+                    _ = Hl7.Fhir.FhirPath.FhirPathExtensions.Select(resource, parameter.Expression).ToList();
+                }
+                catch (Exception ex)
+                {
+                    failures.Add($"{type}.{parameter.Name}: {parameter.Expression}: {ex.GetType().Name} {ex.Message}");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    [Theory]
+    [InlineData("Patient", "organization", SearchParamType.Reference)]
+    [InlineData("Patient", "general-practitioner", SearchParamType.Reference)]
+    [InlineData("Organization", "name", SearchParamType.String)]
+    [InlineData("Observation", "value-concept", SearchParamType.Token)]
+    public void Every_core_parameter_of_an_indexed_type_is_registered(string type, string name, SearchParamType kind)
+    {
+        Assert.True(_registry.TryGet(type, name, out var parameter));
+        Assert.Equal(kind, parameter.Type);
+    }
+
+    [Fact]
+    public void Composite_and_special_parameters_are_not_registered()
+    {
+        Assert.False(_registry.TryGet("Observation", "component-code-value-quantity", out _));
+        Assert.False(_registry.TryGet("Location", "near", out _));
+    }
 }

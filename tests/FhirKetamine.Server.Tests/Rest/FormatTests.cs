@@ -73,6 +73,13 @@ public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirS
         var observation = Assert.Single(statement.Rest[0].Resource, r => r.Type == "Observation");
         Assert.Contains(observation.SearchParam, p => p.Name == "patient" && p.Type == SearchParamType.Reference);
         Assert.Contains(observation.SearchParam, p => p.Name == "value-quantity");
+        Assert.DoesNotContain(observation.SearchParam, p => p.Type is SearchParamType.Composite or SearchParamType.Special);
+        Assert.Contains("Observation:subject", observation.SearchInclude);
+        Assert.Contains("*", observation.SearchInclude);
+        var patient = Assert.Single(statement.Rest[0].Resource, r => r.Type == "Patient");
+        Assert.Contains("Observation:subject", patient.SearchRevInclude);
+        Assert.Contains("Observation:patient", patient.SearchRevInclude);
+        Assert.Contains(patient.SearchParam, p => p.Name == "organization" && p.Documentation!.Contains("Chaining", StringComparison.Ordinal));
         Assert.Contains(observation.Interaction, i => i.Code == CapabilityStatement.TypeRestfulInteraction.Patch);
         Assert.Contains(statement.Rest[0].Interaction, i => i.Code == CapabilityStatement.SystemRestfulInteraction.Transaction);
     }

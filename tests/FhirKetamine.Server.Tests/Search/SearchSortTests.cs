@@ -50,9 +50,9 @@ public sealed class SearchSortTests(FhirServerFactory factory) : IClassFixture<F
     }
 
     [Fact]
-    public async Task Sort_on_a_non_date_parameter_is_refused_with_400()
+    public async Task Sort_on_a_parameter_without_a_single_value_is_refused_with_400()
     {
-        var response = await client.GetAsync("Observation?_sort=code");
+        var response = await client.GetAsync("Observation?_sort=component-code-value-quantity");
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         await response.ReadAsync<OperationOutcome>();
