@@ -69,12 +69,12 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
 
         if (type is not null)
         {
-            var names = PatientCompartment.Parameters(type);
+            var names = PatientCompartment.R4.Parameters(type);
             return rows.Where(r => db.ReferenceIndex.Any(x => x.ResourceKey == r.Key && x.TargetType == "Patient" && x.TargetId == patient
                 && names.Contains(x.ParamName)));
         }
 
-        var pairs = PatientCompartment.TypeParameterPairs;
+        var pairs = PatientCompartment.R4.TypeParameterPairs;
         return rows.Where(r => (r.Type == "Patient" && r.LogicalId == patient)
             || (r.Type != "Patient" && db.ReferenceIndex.Any(x => x.ResourceKey == r.Key && x.TargetType == "Patient" && x.TargetId == patient
                 && pairs.Contains(x.ResourceType + ":" + x.ParamName))));

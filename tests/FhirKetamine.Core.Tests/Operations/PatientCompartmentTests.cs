@@ -1,4 +1,4 @@
-using FhirKetamine.Core.Operations;
+using FhirKetamine.Core.Search;
 
 namespace FhirKetamine.Core.Tests.Operations;
 
