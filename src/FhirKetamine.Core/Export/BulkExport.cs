@@ -227,6 +227,8 @@ public sealed partial class BulkExport(
     private static DateTime ParseInstant(string value)
     {
         // An instant: a date, a time and a zone (R4 datatypes.html#instant); a bare date is read as UTC midnight.
+        // An unencoded '+' of a zone offset arrives as a space (form decoding), so it is put back.
+        value = value.Replace(' ', '+');
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
         {
             return instant.UtcDateTime;
