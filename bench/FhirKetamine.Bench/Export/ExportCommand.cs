@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+
 using FhirKetamine.Bench.Cli;
 using FhirKetamine.Bench.Load;
 using FhirKetamine.Bench.Prefill;

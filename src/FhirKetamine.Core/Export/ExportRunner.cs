@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Storage;
+
 using Hl7.Fhir.Model;
+
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+
 using FhirKetamine.Core.Validation;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Export;

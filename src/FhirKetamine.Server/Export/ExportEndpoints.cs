@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Net;
+
 using FhirKetamine.Core.Export;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
+
 using Hl7.Fhir.Model;
+
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 

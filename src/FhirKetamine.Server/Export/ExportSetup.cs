@@ -1,4 +1,5 @@
 using FhirKetamine.Core.Export;
+
 using Microsoft.Data.Sqlite;
 
 namespace FhirKetamine.Server.Export;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+
 using FhirKetamine.Core.Export;
+
 using Microsoft.Extensions.Options;
 
 namespace FhirKetamine.Server.Export;

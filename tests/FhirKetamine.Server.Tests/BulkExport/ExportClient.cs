@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 

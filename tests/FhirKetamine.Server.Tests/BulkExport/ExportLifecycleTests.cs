@@ -3,6 +3,7 @@
 #nullable disable warnings
 
 using System.Net;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Server.Tests.BulkExport;

@@ -1,6 +1,9 @@
 using System.Net;
+
 using Hl7.Fhir.Model;
+
 using Microsoft.IdentityModel.Tokens;
+
 using FhirKetamine.Server.Tests.Smart;
 
 namespace FhirKetamine.Server.Tests.BulkExport;

@@ -3,7 +3,9 @@
 #nullable disable warnings
 
 using System.Net;
+
 using Hl7.Fhir.Model;
+
 using static FhirKetamine.Server.Tests.Search.SearchBundles;
 
 namespace FhirKetamine.Server.Tests.BulkExport;
