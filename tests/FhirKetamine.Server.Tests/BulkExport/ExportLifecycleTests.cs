@@ -4,7 +4,12 @@
 
 using System.Net;
 
+using FhirKetamine.Core.Export;
+using FhirKetamine.Core.Storage;
+
 using Hl7.Fhir.Model;
+
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirKetamine.Server.Tests.BulkExport;
 
@@ -98,6 +103,51 @@ public sealed class ExportLifecycleTests
         Assert.Equal(20, output.Count);
         Assert.Contains("/2/", Directory.GetFiles(Path.Combine(folder, ExportClient.JobId(status)), "*.ndjson", SearchOption.AllDirectories).Single(), StringComparison.Ordinal);
         Assert.Equal(ids.Order(), (await again.DownloadAsync<Observation>(output.Url)).Select(o => o.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_died_is_taken_over_when_its_lease_runs_out_and_redone_from_scratch()
+    {
+        await using var server = ExportClient.NewServer(settings: s => s["Export:PollSeconds"] = "1");
+        var client = server.CreateFhirClient();
+        var ids = await ObservationsAsync(client, 3);
+
+        // As a worker killed mid-job leaves it: running, owned by a process that is gone, half a file on disk.
+        var id = Guid.NewGuid().ToString("N");
+        using (var scope = server.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FhirDbContext>();
+            var now = DateTime.UtcNow;
+            db.ExportJobs.Add(new ExportJobRow
+            {
+                Id = id,
+                Status = ExportStatus.Running,
+                Level = ExportLevel.System,
+                Types = "Observation",
+                Request = "http://localhost/fhir/$export?_type=Observation",
+                BaseUrl = "http://localhost/fhir",
+                Scopes = "system/*.cruds",
+                TransactionTime = now,
+                SnapshotSequence = db.Versions.Max(v => v.Sequence),
+                CreatedUtc = now,
+                Attempt = 1,
+                Owner = "a-killed-process",
+                LeaseExpiresUtc = now.AddSeconds(2),
+                Progress = "Observation: 1 resources written",
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var stale = Directory.CreateDirectory(Path.Combine(server.Settings["Export:Directory"], id, "1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(stale, "Observation.ndjson"), "{\"resourceType\":\"Observation\"");
+
+        var manifest = await client.WaitForManifestAsync($"http://localhost/fhir/$export-status/{id}");
+
+        var output = manifest.Outputs()["Observation"];
+        Assert.Equal(3, output.Count);
+        Assert.Contains($"{id}/Observation.ndjson", output.Url, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(stale), "the dead attempt's files are deleted");
+        Assert.Equal(ids.Order(), (await client.DownloadAsync<Observation>(output.Url)).Select(o => o.Id).Order());
     }
 
     [Fact]
