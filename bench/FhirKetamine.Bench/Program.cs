@@ -15,6 +15,8 @@ const string Usage = """
                   (bedside gateways with If-None-Exist, retries and racing duplicates; bare-validator ceiling; exactly-once count check)
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
       ready       --runs 5 [--with-dataset]
+      export      [--database FILE.db | --patients 200 --per-patient 500 [--schema-key K]] [--page-size 2000] [--ready-timeout 120]
+                  (Bulk Data $export of every Observation: time to the manifest, resources/s, server RSS growth)
       micro       [BenchmarkDotNet switches, e.g. --filter *]
       selftest    (checks generated FHIR against the server's strict parser, percentiles, Location parsing)
       jit-report  FILE.nettrace   (which methods the server JIT-compiled during a trace; see profile.sh)
@@ -46,6 +48,7 @@ try
         "gateway" => await GatewayCommand.RunAsync(Rest(), cts.Token),
         "prefill" => await PrefillCommand.RunAsync(Rest(), cts.Token),
         "ready" => await ReadyCommand.RunAsync(Rest(), cts.Token),
+        "export" => await FhirKetamine.Bench.Export.ExportCommand.RunAsync(Rest(), cts.Token),
         "fake-server" => await FakeServer.RunAsync(Rest(), cts.Token),
         "selftest" => SelfTest.Run(),
         "jit-report" => FhirKetamine.Bench.Profiling.JitReport.Run(args.Skip(1).ToArray()),

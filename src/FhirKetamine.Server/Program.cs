@@ -1,6 +1,7 @@
 using FhirKetamine.Core;
 using FhirKetamine.Server;
 using FhirKetamine.Server.Errors;
+using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
@@ -20,6 +21,7 @@ builder.Services.AddFhirValidation();
 builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
+builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();

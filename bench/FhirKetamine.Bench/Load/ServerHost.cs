@@ -33,6 +33,9 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public bool Started => _process is not null;
 
+    /// <summary>The server's process id when this bench started it (for its RSS).</summary>
+    public int? ProcessId => _process?.Id;
+
     /// <summary>CPU time the server has used so far (negative when unknown).</summary>
     public TimeSpan CpuTime()
     {
@@ -62,7 +65,7 @@ internal sealed class ServerHost : IAsyncDisposable
         return Task.FromResult(new ServerHost(origin, null, null, null));
     }
 
-    public static async Task<ServerHost> StartAsync(string serverDll, string databasePath, string workDir, IEnumerable<string> extraArgs, CancellationToken ct)
+    public static async Task<ServerHost> StartAsync(string serverDll, string databasePath, string workDir, IEnumerable<string> extraArgs, CancellationToken ct, TimeSpan? readyTimeout = null)
     {
         var port = FreeLoopbackPort();
         var origin = new Uri($"http://127.0.0.1:{port}/");
@@ -105,7 +108,7 @@ internal sealed class ServerHost : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var probe = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = origin, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = TimeSpan.FromSeconds(120);
+        var deadline = readyTimeout ?? TimeSpan.FromSeconds(120);
         while (true)
         {
             ct.ThrowIfCancellationRequested();

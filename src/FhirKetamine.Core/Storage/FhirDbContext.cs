@@ -39,6 +39,8 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<Export.ExportJobRow> ExportJobs => Set<Export.ExportJobRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         // SMART: OpenIddict's applications, authorizations, scopes and tokens (default entities, provider-neutral),
@@ -59,6 +61,21 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(a => a.ClientId).HasMaxLength(100);
             e.Property(a => a.Jti).HasMaxLength(200);
             e.HasIndex(a => a.ExpiresUtc);
+        });
+
+        // Bulk Data $export jobs: the queue the export workers claim from, and what the status URL answers.
+        modelBuilder.Entity<Export.ExportJobRow>(e =>
+        {
+            e.ToTable("export_jobs");
+            e.HasKey(j => j.Id);
+            e.Property(j => j.Id).HasMaxLength(32);
+            e.Property(j => j.Status).HasMaxLength(16);
+            e.Property(j => j.Level).HasMaxLength(16);
+            e.Property(j => j.GroupId).HasMaxLength(64);
+            e.Property(j => j.ClientId).HasMaxLength(100);
+            e.Property(j => j.Owner).HasMaxLength(100);
+            e.HasIndex(j => new { j.Status, j.CreatedUtc });
+            e.HasIndex(j => j.ExpiresUtc);
         });
 
         modelBuilder.Entity<ResourceRow>(e =>

@@ -1,6 +1,7 @@
 using System.Net;
 
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Terminology;
 using FhirKetamine.Server.Validation;
 
@@ -52,6 +53,7 @@ internal static class FhirEndpoints
         fhir.MapGet("{type:fhirResource}/{id}/_history/{vid}", (string type, string id, string vid, HttpContext http, ResourceInteractions rest, CancellationToken ct) =>
             Run(rest, http.ToFhirRequest(Interaction.VRead, type, id, vid), ct)).WithName("vread");
 
+        fhir.MapExportEndpoints();
         fhir.MapFallback(UnknownPath);
     }
 

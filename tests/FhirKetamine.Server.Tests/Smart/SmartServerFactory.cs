@@ -134,7 +134,7 @@ public sealed class SmartServerFactory : WebApplicationFactory<Program>
         return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private static string Jwks(AsymmetricSecurityKey key)
+    public static string Jwks(AsymmetricSecurityKey key)
     {
         var jwk = key switch
         {
