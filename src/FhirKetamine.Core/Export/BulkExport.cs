@@ -87,7 +87,7 @@ public sealed partial class BulkExport(
                 throw FhirException.BadRequest($"_type: '{type}' is not a FHIR R4 resource type.", "_type");
             }
 
-            if (compartment && !PatientCompartment.Parameters.ContainsKey(type))
+            if (compartment && !PatientCompartment.R4.ParametersByType.ContainsKey(type))
             {
                 throw FhirException.BadRequest($"_type: {type} is not in the Patient compartment, so a {request.Level}-level export has none.", "_type");
             }
@@ -174,7 +174,7 @@ public sealed partial class BulkExport(
             throw FhirException.BadRequest($"_typeFilter '{filter}' is for {type}, which _type does not list.", "_typeFilter");
         }
 
-        if (compartment && !PatientCompartment.Parameters.ContainsKey(type))
+        if (compartment && !PatientCompartment.R4.ParametersByType.ContainsKey(type))
         {
             throw FhirException.BadRequest($"_typeFilter: {type} is not in the Patient compartment.", "_typeFilter");
         }

@@ -278,7 +278,7 @@ public sealed partial class ExportRunner(
             return patients is null ? versions : versions.Where(v => patients.Contains(v.LogicalId));
         }
 
-        var parameters = PatientCompartment.Parameters[type].ToList();
+        var parameters = PatientCompartment.R4.ParametersByType[type].ToList();
         return patients is null
             ? versions.Where(v => db.ReferenceIndex.Any(x => x.ResourceKey == v.ResourceKey && parameters.Contains(x.ParamName) && x.TargetType == "Patient"))
             : versions.Where(v => db.ReferenceIndex.Any(x => x.ResourceKey == v.ResourceKey && parameters.Contains(x.ParamName) && x.TargetType == "Patient"
@@ -350,7 +350,7 @@ public sealed partial class ExportRunner(
 
         if (job.Level != ExportLevel.System)
         {
-            return PatientCompartment.Parameters.Keys;
+            return PatientCompartment.R4.ParametersByType.Keys;
         }
 
         return await db.Resources.Select(r => r.Type).Distinct().ToListAsync(ct);

@@ -14,10 +14,10 @@ public sealed class ExportRulesTests
     [Fact]
     public void Patient_compartment_comes_from_the_R4_definition()
     {
-        Assert.Equal(["subject", "performer"], PatientCompartment.Parameters["Observation"]);
-        Assert.Contains("Encounter", PatientCompartment.Parameters.Keys);
-        Assert.DoesNotContain("Device", PatientCompartment.Parameters.Keys);
-        Assert.DoesNotContain("StructureDefinition", PatientCompartment.Parameters.Keys);
+        Assert.Equal(["subject", "performer"], PatientCompartment.R4.ParametersByType["Observation"]);
+        Assert.Contains("Encounter", PatientCompartment.R4.ParametersByType.Keys);
+        Assert.DoesNotContain("Device", PatientCompartment.R4.ParametersByType.Keys);
+        Assert.DoesNotContain("StructureDefinition", PatientCompartment.R4.ParametersByType.Keys);
     }
 
     [Fact]
