@@ -21,6 +21,7 @@ namespace FhirKetamine.Server.Tests.Validation;
 /// group (<c>$validate</c> itself stores nothing), so no step sees another's conformance resources.
 /// Prints the exact error-count and valid/invalid agreement per module and asserts the floors reached.
 /// </summary>
+[Trait("Category", "Agreement")]
 public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
 {
     /// <summary>Floors (per cent of all steps) this server reached; raise them when agreement improves.</summary>
