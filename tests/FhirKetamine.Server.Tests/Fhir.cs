@@ -70,4 +70,20 @@ public static class Fhir
         Value = new Quantity { Value = bpm, Unit = "/min", System = "http://unitsofmeasure.org", Code = "/min" },
         Identifier = deviceReading is null ? [] : [new Identifier("urn:gateway:chair-3", deviceReading)],
     };
+
+    /// <summary>A small profile on Patient, as a clinic would post one: <c>address</c> becomes required.</summary>
+    public static StructureDefinition PatientProfileRequiringAddress(string id, string url) => new()
+    {
+        Id = id,
+        Url = url,
+        Name = "PatientWithAddress",
+        Status = PublicationStatus.Active,
+        FhirVersion = FHIRVersion.N4_0_1,
+        Kind = StructureDefinition.StructureDefinitionKind.Resource,
+        Abstract = false,
+        Type = "Patient",
+        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+        Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+        Differential = new StructureDefinition.DifferentialComponent { Element = [new ElementDefinition("Patient.address") { ElementId = "Patient.address", Min = 1 }] },
+    };
 }

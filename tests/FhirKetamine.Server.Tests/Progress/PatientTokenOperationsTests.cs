@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using FhirKetamine.Server.Tests.Smart;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -17,8 +16,6 @@ namespace FhirKetamine.Server.Tests.Progress;
 /// </summary>
 public sealed partial class PatientTokenOperationsTests(SmartServerFactory server) : IClassFixture<SmartServerFactory>
 {
-    private const string Redirect = "http://localhost/app/callback";
-    private const string Scope = "openid fhirUser launch/patient offline_access patient/*.rs";
 
     [Fact]
     public async Task A_patient_token_sees_its_own_patient_through_both_operations_and_nothing_of_another()
@@ -98,34 +95,21 @@ public sealed partial class PatientTokenOperationsTests(SmartServerFactory serve
     {
         using var browser = server.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        using var start = await browser.GetAsync("/connect/authorize?response_type=code&client_id=app&redirect_uri=" + Uri.EscapeDataString(Redirect)
-            + "&scope=" + Uri.EscapeDataString(Scope) + "&state=s-1&aud=" + Uri.EscapeDataString("http://localhost/fhir")
-            + "&code_challenge=" + challenge + "&code_challenge_method=S256");
+        using var start = await browser.GetAsync(AppLaunchTests.AuthorizeUrl(AppLaunchTests.Challenge(verifier), "S256"));
         var loginPage = await browser.GetStringAsync(start.Headers.Location);
         using var loggedIn = await browser.PostAsync("/connect/login", new FormUrlEncodedContent(
-            Hidden(loginPage).Append(KeyValuePair.Create("username", "rivera")).Append(KeyValuePair.Create("password", "correct horse"))));
+            AppLaunchTests.Hidden(loginPage).Append(KeyValuePair.Create("username", "rivera")).Append(KeyValuePair.Create("password", "correct horse"))));
         var consentPage = await browser.GetStringAsync(loggedIn.Headers.Location);
-        var fields = Hidden(consentPage).Concat(Scope.Split(' ').Select(s => KeyValuePair.Create("scope_grant", s)))
+        var fields = AppLaunchTests.Hidden(consentPage).Concat(AppLaunchTests.Scope.Split(' ').Select(s => KeyValuePair.Create("scope_grant", s)))
             .Append(KeyValuePair.Create("patient", patient)).Append(KeyValuePair.Create("consent", "allow"));
         using var consented = await browser.PostAsync("/connect/authorize", new FormUrlEncodedContent(fields));
-        var code = Uri.UnescapeDataString(CodeParameter().Match(consented.Headers.Location!.ToString()).Groups[1].Value);
+        var code = Uri.UnescapeDataString(AppLaunchTests.CodeParameter().Match(consented.Headers.Location!.ToString()).Groups[1].Value);
         using var token = await browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = Redirect, ["client_id"] = "app", ["code_verifier"] = verifier,
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = AppLaunchTests.Redirect, ["client_id"] = "app", ["code_verifier"] = verifier,
         }));
         var json = JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(patient, json.GetProperty("patient").GetString());
         return json.GetProperty("access_token").GetString()!;
     }
-
-    private static IEnumerable<KeyValuePair<string, string>> Hidden(string html) =>
-        HiddenInput().Matches(html).GroupBy(m => WebUtility.HtmlDecode(m.Groups[1].Value))
-            .Select(g => KeyValuePair.Create(g.Key, WebUtility.HtmlDecode(g.First().Groups[2].Value)));
-
-    [GeneratedRegex("[?&]code=([^&]+)")]
-    private static partial Regex CodeParameter();
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"")]
-    private static partial Regex HiddenInput();
 }

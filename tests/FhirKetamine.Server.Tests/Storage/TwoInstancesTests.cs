@@ -72,7 +72,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         var other = _second.CreateFhirClient();
         var unknownBefore = await other.PostAsync("Patient", Fhir.Json(patient));
 
-        var stored = await _first.CreateFhirClient().PutAsync($"StructureDefinition/{id}", Fhir.Json(ProfileRequiringAddress(id, url)));
+        var stored = await _first.CreateFhirClient().PutAsync($"StructureDefinition/{id}", Fhir.Json(Fhir.PatientProfileRequiringAddress(id, url)));
         var enforced = await EventuallyAsync(other, patient, o => o.Issue.Any(i => (i.Details?.Text ?? "").Contains("'address'", StringComparison.Ordinal)));
         var deleted = await _first.CreateFhirClient().DeleteAsync($"StructureDefinition/{id}");
         var unknownAgain = await EventuallyAsync(other, patient, o => o.Issue.Any(i => (i.Diagnostics ?? "").Contains(url, StringComparison.Ordinal)));
@@ -101,19 +101,4 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         while (DateTime.UtcNow < deadline);
         return false;
     }
-
-    private static StructureDefinition ProfileRequiringAddress(string id, string url) => new()
-    {
-        Id = id,
-        Url = url,
-        Name = "PatientWithAddress",
-        Status = PublicationStatus.Active,
-        FhirVersion = FHIRVersion.N4_0_1,
-        Kind = StructureDefinition.StructureDefinitionKind.Resource,
-        Abstract = false,
-        Type = "Patient",
-        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
-        Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-        Differential = new StructureDefinition.DifferentialComponent { Element = [new ElementDefinition("Patient.address") { ElementId = "Patient.address", Min = 1 }] },
-    };
 }

@@ -158,20 +158,7 @@ public sealed class ValidationTests(FhirServerFactory factory) : IClassFixture<F
         const string url = "http://example.org/fhir/StructureDefinition/patient-with-birth-place";
         var patient = Fhir.Patient();
         patient.Meta = new Meta { Profile = [url] };
-        var profile = new StructureDefinition
-        {
-            Id = "patient-with-birth-place",
-            Url = url,
-            Name = "PatientWithBirthPlace",
-            Status = PublicationStatus.Active,
-            FhirVersion = FHIRVersion.N4_0_1,
-            Kind = StructureDefinition.StructureDefinitionKind.Resource,
-            Abstract = false,
-            Type = "Patient",
-            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
-            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-            Differential = new StructureDefinition.DifferentialComponent { Element = [new ElementDefinition("Patient.address") { ElementId = "Patient.address", Min = 1 }] },
-        };
+        var profile = Fhir.PatientProfileRequiringAddress("patient-with-birth-place", url);
 
         var before = await (await _client.PostAsync("Patient/$validate", Fhir.Json(patient))).ReadAsync<OperationOutcome>();
         var stored = await _client.PutAsync($"StructureDefinition/{profile.Id}", Fhir.Json(profile));
