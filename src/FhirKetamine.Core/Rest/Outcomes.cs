@@ -22,6 +22,19 @@ public static class Outcomes
         return new OperationOutcome { Issue = [issue] };
     }
 
+    /// <summary>
+    /// One validation error issue as the validator's own issues read: the message in both <c>details.text</c>
+    /// and <c>diagnostics</c>, and the FHIRPath location.
+    /// </summary>
+    public static OperationOutcome.IssueComponent ValidationError(OperationOutcome.IssueType code, string message, string expression) => new()
+    {
+        Severity = OperationOutcome.IssueSeverity.Error,
+        Code = code,
+        Diagnostics = message,
+        Details = new CodeableConcept { Text = message },
+        Expression = [expression],
+    };
+
     public static bool HasErrors(this OperationOutcome outcome) =>
         outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
 }

@@ -1,3 +1,5 @@
+using FhirKetamine.Core.Rest;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Validation;
@@ -29,11 +31,11 @@ internal static class BundleRules
 
             if (!seen.Add(relation) && (relation == "self" || PagingRelations.Contains(relation)))
             {
-                yield return Error($"The link relationship type '{relation}' can only occur once.", $"Bundle.link[{i}]");
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The link relationship type '{relation}' can only occur once.", $"Bundle.link[{i}]");
             }
             else if (!paged && PagingRelations.Contains(relation))
             {
-                yield return Error($"The link relationship type '{relation}' is for paging search sets and history; it is not allowed in a {type?.ToString().ToLowerInvariant()} Bundle.", $"Bundle.link[{i}].relation");
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The link relationship type '{relation}' is for paging search sets and history; it is not allowed in a {type?.ToString().ToLowerInvariant()} Bundle.", $"Bundle.link[{i}].relation");
             }
         }
 
@@ -46,12 +48,12 @@ internal static class BundleRules
             {
                 if (!Uri.TryCreate(fullUrl, UriKind.Absolute, out var uri))
                 {
-                    yield return Error($"The fullUrl must be an absolute URL (not '{fullUrl}').", where);
+                    yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl must be an absolute URL (not '{fullUrl}').", where);
                 }
                 else if (entry.Resource is { Id: { Length: > 0 } id } resource && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                     && RestfulType(uri) is { } urlType && !uri.AbsolutePath.EndsWith($"/{resource.TypeName}/{id}", StringComparison.Ordinal))
                 {
-                    yield return Error($"The fullUrl '{fullUrl}' looks like a RESTful server URL ({urlType}), so it must end with the resource's type and id (/{resource.TypeName}/{id}).", where);
+                    yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl '{fullUrl}' looks like a RESTful server URL ({urlType}), so it must end with the resource's type and id (/{resource.TypeName}/{id}).", where);
                 }
             }
 
@@ -59,18 +61,18 @@ internal static class BundleRules
             {
                 if (entry.Search?.Mode == Bundle.SearchEntryMode.Outcome && found is not OperationOutcome)
                 {
-                    yield return Error($"An entry with search.mode 'outcome' must be an OperationOutcome, not a {found.TypeName}.", $"{where}.resource");
+                    yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"An entry with search.mode 'outcome' must be an OperationOutcome, not a {found.TypeName}.", $"{where}.resource");
                 }
                 else if (entry.Search?.Mode == Bundle.SearchEntryMode.Match)
                 {
                     if (string.IsNullOrEmpty(found.Id))
                     {
-                        yield return Error("Search results (search.mode 'match') must have ids.", $"{where}.resource");
+                        yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, "Search results (search.mode 'match') must have ids.", $"{where}.resource");
                     }
 
                     if (searchTypes.Count > 0 && !searchTypes.Contains(found.TypeName))
                     {
-                        yield return Error($"A {found.TypeName} does not match the search of the self link (expecting {string.Join(", ", searchTypes)}).", $"{where}.resource");
+                        yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"A {found.TypeName} does not match the search of the self link (expecting {string.Join(", ", searchTypes)}).", $"{where}.resource");
                     }
                 }
             }
@@ -114,13 +116,4 @@ internal static class BundleRules
         var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         return segments.Length >= 2 && ModelInfo.IsKnownResource(segments[^2]) ? segments[^2] : null;
     }
-
-    private static OperationOutcome.IssueComponent Error(string message, string expression) => new()
-    {
-        Severity = OperationOutcome.IssueSeverity.Error,
-        Code = OperationOutcome.IssueType.Invalid,
-        Diagnostics = message,
-        Details = new CodeableConcept { Text = message },
-        Expression = [expression],
-    };
 }

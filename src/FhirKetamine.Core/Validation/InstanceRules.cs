@@ -1,6 +1,8 @@
 using System.Xml;
 using System.Xml.Linq;
 
+using FhirKetamine.Core.Rest;
+
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Validation;
@@ -21,7 +23,7 @@ internal static class InstanceRules
     {
         if (node is Extension { Url: { Length: > 0 } url } && parent is not Extension && !Uri.TryCreate(url, UriKind.Absolute, out _))
         {
-            yield return Error($"Extension.url must be an absolute URL, not '{url}'.", path);
+            yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Extension.url must be an absolute URL, not '{url}'.", path);
         }
 
         if (node is Narrative { Div: { Length: > 0 } div })
@@ -88,17 +90,8 @@ internal static class InstanceRules
             var scheme = href[..colon];
             if (!LinkSchemes.Contains(scheme))
             {
-                yield return Error($"Hyperlink scheme '{scheme}' in '{href}' for '{link.Value.Trim()}' is not a scheme a reader can follow.", path);
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Hyperlink scheme '{scheme}' in '{href}' for '{link.Value.Trim()}' is not a scheme a reader can follow.", path);
             }
         }
     }
-
-    private static OperationOutcome.IssueComponent Error(string message, string expression) => new()
-    {
-        Severity = OperationOutcome.IssueSeverity.Error,
-        Code = OperationOutcome.IssueType.Invalid,
-        Diagnostics = message,
-        Details = new CodeableConcept { Text = message },
-        Expression = [expression],
-    };
 }

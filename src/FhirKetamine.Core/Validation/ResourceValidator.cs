@@ -174,7 +174,7 @@ public sealed partial class ResourceValidator(
         {
             if (declared[i] is { } url && !context.Knows(url))
             {
-                var issue = Issue(OperationOutcome.IssueType.NotSupported,
+                var issue = Outcomes.ValidationError(OperationOutcome.IssueType.NotSupported,
                     $"Profile '{url}' in meta.profile is not known to this server; load it (POST StructureDefinition) or remove it.",
                     $"{resource.TypeName}.meta.profile[{i}]");
                 if (options.Value.UnknownProfiles == UnresolvedPolicy.Warning)
@@ -188,7 +188,7 @@ public sealed partial class ResourceValidator(
 
         foreach (var url in extraProfiles.Where(p => !context.Knows(p)))
         {
-            outcome.Issue.Add(Issue(OperationOutcome.IssueType.NotSupported, $"Profile '{url}' is not known to this server.", resource.TypeName));
+            outcome.Issue.Add(Outcomes.ValidationError(OperationOutcome.IssueType.NotSupported, $"Profile '{url}' is not known to this server.", resource.TypeName));
         }
 
         var added = context.Selector.Select(resource)
@@ -248,14 +248,14 @@ public sealed partial class ResourceValidator(
         {
             if (constraint.Expression?.Contains("conformsTo(", StringComparison.Ordinal) == true)
             {
-                issues.Add(Issue(OperationOutcome.IssueType.NotSupported,
+                issues.Add(Outcomes.ValidationError(OperationOutcome.IssueType.NotSupported,
                     $"Constraint {constraint.Key} uses conformsTo(), which this validator cannot evaluate; it would not be enforced.", "StructureDefinition.differential"));
             }
         }
 
         if (ProfileSelector.CompileError(profile) is { } ruleError)
         {
-            issues.Add(Issue(OperationOutcome.IssueType.Invalid, $"The applies-when rule does not compile: {ruleError}", "StructureDefinition.extension"));
+            issues.Add(Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The applies-when rule does not compile: {ruleError}", "StructureDefinition.extension"));
         }
 
         if (issues.Count > 0)
@@ -269,7 +269,7 @@ public sealed partial class ResourceValidator(
         var error = Compile(candidate, profile.Url);
         if (error is not null)
         {
-            issues.Add(Issue(OperationOutcome.IssueType.Invalid, $"The profile cannot be used for validation: {error}", "StructureDefinition"));
+            issues.Add(Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The profile cannot be used for validation: {error}", "StructureDefinition"));
         }
         else
         {
@@ -350,14 +350,6 @@ public sealed partial class ResourceValidator(
             .Concat(context.Selector.Select(resource))
             .Distinct(StringComparer.Ordinal);
 
-    private static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueType code, string message, string expression) => new()
-    {
-        Severity = OperationOutcome.IssueSeverity.Error,
-        Code = code,
-        Diagnostics = message,
-        Details = new CodeableConcept { Text = message },
-        Expression = [expression],
-    };
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "{ResourceType} is invalid against {Profiles}: {Errors} error(s), the first at {Expression}")]
     private static partial void LogInvalid(ILogger logger, string resourceType, string profiles, int errors, string expression);
