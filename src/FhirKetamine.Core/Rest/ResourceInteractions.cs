@@ -30,9 +30,15 @@ public sealed partial class ResourceInteractions(
     ResourceValidator validator,
     GroupCommitWriter writer,
     IOptions<GroupCommitOptions> groupCommit,
+    IEnumerable<IWriteHook> writeHooks,
     TimeProvider clock,
     ILogger<ResourceInteractions> logger)
 {
+    private readonly IWriteHook[] _hooks = [.. writeHooks];
+
+    /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
+    private bool _inHooks;
+
     /// <summary>Runs any single interaction: the HTTP endpoints and every Bundle entry come through here.</summary>
     public Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken ct)
     {
@@ -182,6 +188,7 @@ public sealed partial class ResourceInteractions(
         {
             Type = request.ResourceType!,
             Id = resource.Id,
+            Request = request,
             LastUpdated = now,
             Resource = resource,
             Json = fhir.ToJson(resource),
@@ -216,10 +223,10 @@ public sealed partial class ResourceInteractions(
         {
             var response = StagePreparedCreate(prepared);
             await SaveAsync(type, prepared.Id, ct);
-            return response;
+            return await AfterStoredAsync(request, response, "POST", ct);
         }
 
-        return await WriteAsync(null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
+        return await WriteAsync(request, null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
     }
 
     /// <summary>
@@ -229,7 +236,7 @@ public sealed partial class ResourceInteractions(
     public Task<FhirResponse> CreateInCurrentTransactionAsync(Resource resource, CancellationToken ct) =>
         db.Database.CurrentTransaction is null
             ? throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.")
-            : WriteAsync(null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+            : WriteAsync(null, null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
 
     /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
     internal FhirResponse StagePreparedCreate(PreparedCreate prepared)
@@ -289,7 +296,7 @@ public sealed partial class ResourceInteractions(
         var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct);
         CheckIfMatch(request, current);
         var status = current is null || current.IsDeleted ? HttpStatusCode.Created : HttpStatusCode.OK;
-        return await WriteAsync(current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
+        return await WriteAsync(request, current, type, id, resource, request.CreateWithId ? "POST" : "PUT", status, ct);
     }
 
     public Task<FhirResponse> ConditionalUpdateAsync(FhirRequest request, CancellationToken ct) => ValidatedWriteAsync(request, ct);
@@ -309,7 +316,7 @@ public sealed partial class ResourceInteractions(
                     throw FhirException.Conflict($"No {type} matches the condition, but {type}/{id} exists; refusing to overwrite it.");
                 }
 
-                return await WriteAsync(existing, type, id, resource, "PUT", HttpStatusCode.Created, ct);
+                return await WriteAsync(request, existing, type, id, resource, "PUT", HttpStatusCode.Created, ct);
             case 1:
                 if (resource.Id is not null && resource.Id != matches[0])
                 {
@@ -318,7 +325,7 @@ public sealed partial class ResourceInteractions(
 
                 var current = await db.Resources.FirstAsync(r => r.Type == type && r.LogicalId == matches[0], ct);
                 CheckIfMatch(request, current);
-                return await WriteAsync(current, type, matches[0], resource, "PUT", HttpStatusCode.OK, ct);
+                return await WriteAsync(request, current, type, matches[0], resource, "PUT", HttpStatusCode.OK, ct);
             default:
                 throw FhirException.PreconditionFailed($"The condition matches more than one {type}; a conditional update needs exactly one.");
         }
@@ -333,7 +340,7 @@ public sealed partial class ResourceInteractions(
 
             // The patched result is known only here, inside the transaction that read the current version.
             validated = await validator.CheckWriteAsync(patched, ct);
-            return await WriteAsync(current, request.ResourceType!, id, patched, "PATCH", HttpStatusCode.OK, ct);
+            return await WriteAsync(request, current, request.ResourceType!, id, patched, "PATCH", HttpStatusCode.OK, ct);
         }, ct);
         return await AfterWriteAsync(response, validated!, ct);
     }
@@ -384,7 +391,21 @@ public sealed partial class ResourceInteractions(
             await validator.ConformanceChangedAsync(response.ResourceType!, id, written, ct);
         }
 
-        return validated.Issue.Count > 0 && response.Outcome is null ? response with { Outcome = validated } : response;
+        if (validated.Issue.Count == 0)
+        {
+            return response;
+        }
+
+        if (response.Outcome is null)
+        {
+            return response with { Outcome = validated };
+        }
+
+        // Hooks' issues (e.g. a safety rule's warning) and the validator's together.
+        var outcome = new OperationOutcome();
+        outcome.Issue.AddRange(validated.Issue);
+        outcome.Issue.AddRange(response.Outcome.Issue);
+        return response with { Outcome = outcome };
     }
 
     public async Task<FhirResponse> DeleteAsync(FhirRequest request, CancellationToken ct)
@@ -409,7 +430,7 @@ public sealed partial class ResourceInteractions(
             return new FhirResponse(HttpStatusCode.NoContent) { ResourceType = type, Id = id, VersionId = current.VersionId };
         }
 
-        return await WriteAsync(current, type, id, null, "DELETE", HttpStatusCode.NoContent, ct);
+        return await WriteAsync(request, current, type, id, null, "DELETE", HttpStatusCode.NoContent, ct);
     }
 
     public Task<FhirResponse> ConditionalDeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
@@ -422,7 +443,7 @@ public sealed partial class ResourceInteractions(
                 return new FhirResponse(HttpStatusCode.NoContent) { Outcome = Outcomes.Information($"No {type} matched the condition; nothing was deleted.") };
             case 1:
                 var current = await db.Resources.FirstAsync(r => r.Type == type && r.LogicalId == matches[0], ct);
-                return await WriteAsync(current, type, matches[0], null, "DELETE", HttpStatusCode.NoContent, ct);
+                return await WriteAsync(request, current, type, matches[0], null, "DELETE", HttpStatusCode.NoContent, ct);
             default:
                 throw FhirException.PreconditionFailed($"The condition matches more than one {type}; conditional delete of several resources is not supported.");
         }
@@ -465,7 +486,8 @@ public sealed partial class ResourceInteractions(
         return await search.Filter(query).OrderBy(r => r.Key).Select(r => r.LogicalId).Take(limit).ToListAsync(ct);
     }
 
-    private async Task<FhirResponse> WriteAsync(ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
+    /// <summary>Stores a new version (<paramref name="resource"/> null: a deletion); <paramref name="cause"/> null for a hook's own write.</summary>
+    private async Task<FhirResponse> WriteAsync(FhirRequest? cause, ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
     {
         var version = (current?.VersionId ?? 0) + 1;
         var now = Now();
@@ -522,7 +544,48 @@ public sealed partial class ResourceInteractions(
             LastUpdated = now,
             Location = $"{type}/{id}/_history/{version}",
         };
-        return resource is null ? response : response with { Resource = resource, StoredJson = json };
+        response = resource is null ? response : response with { Resource = resource, StoredJson = json };
+        return cause is null ? response : await AfterStoredAsync(cause, response, method, ct);
+    }
+
+    /// <summary>
+    /// Runs the <see cref="IWriteHook"/>s on a write just saved, inside its transaction, and adds the issues
+    /// they report to the response. Not for the hooks' own writes.
+    /// </summary>
+    internal async Task<FhirResponse> AfterStoredAsync(FhirRequest request, FhirResponse written, string method, CancellationToken ct)
+    {
+        if (_hooks.Length == 0 || _inHooks)
+        {
+            return written;
+        }
+
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Write hooks must run inside the write's transaction.");
+        }
+
+        var write = new WriteEvent(this, request, written, method);
+        _inHooks = true;
+        try
+        {
+            foreach (var hook in _hooks)
+            {
+                await hook.AfterWriteAsync(write, ct);
+            }
+        }
+        finally
+        {
+            _inHooks = false;
+        }
+
+        if (write.Issues.Count == 0)
+        {
+            return written;
+        }
+
+        var outcome = written.Outcome ?? new OperationOutcome();
+        outcome.Issue.AddRange(write.Issues);
+        return written with { Outcome = outcome };
     }
 
     private async Task SaveAsync(string type, string id, CancellationToken ct)

@@ -32,9 +32,8 @@ namespace FhirKetamine.Core.Storage;
 /// transaction (<c>BEGIN IMMEDIATE</c>) already excludes every other writer.
 /// </para>
 /// <para>
-/// Hook point: every <see cref="IWriteHook"/> registered runs after each job's write, in the same
-/// transaction and under the job's savepoint, so a rule can add rows (a Flag, a DetectedIssue) that
-/// commit with the triggering write, or fail it alone.
+/// The <see cref="IWriteHook"/>s run inside each job's write (see <see cref="ResourceInteractions"/>), so under
+/// the job's savepoint: a hook's rows commit with the triggering write, or its failure undoes that write alone.
 /// </para>
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
@@ -135,7 +134,6 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FhirDbContext>();
         var rest = scope.ServiceProvider.GetRequiredService<ResourceInteractions>();
-        var hooks = scope.ServiceProvider.GetServices<IWriteHook>().ToList();
         db.Database.AutoSavepointsEnabled = false; // each job has its own savepoint
 
         var results = new (FhirResponse? Response, Exception? Error)[group.Count];
@@ -146,7 +144,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             while (i < group.Count)
             {
                 var end = i;
-                while (hooks.Count == 0 && end < group.Count && group[end].Prepared is { Condition: null, Spoiled: false })
+                while (end < group.Count && group[end].Prepared is { Condition: null, Spoiled: false })
                 {
                     end++;
                 }
@@ -157,7 +155,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                     continue;
                 }
 
-                results[i] = await RunOneAsync(rest, db, transaction, hooks, group[i], ct);
+                results[i] = await RunOneAsync(rest, db, transaction, group[i], ct);
                 i++;
             }
 
@@ -194,10 +192,15 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            for (var k = start; k < end; k++)
+            {
+                results[k] = (await rest.AfterStoredAsync(group[k].Prepared!.Request, results[k].Item1!, "POST", ct), null);
+            }
+
             await transaction.ReleaseSavepointAsync("plain", ct);
             return true;
         }
-        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        catch (Exception ex) when (ex is FhirException or DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             LogRunReplayed(_logger, end - start, ex.GetType().Name);
             await transaction.RollbackToSavepointAsync("plain", ct);
@@ -213,17 +216,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     private async Task<(FhirResponse?, Exception?)> RunOneAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
-        List<IWriteHook> hooks, WriteJob job, CancellationToken ct)
+        WriteJob job, CancellationToken ct)
     {
         await transaction.CreateSavepointAsync("job", ct);
         try
         {
             var response = await job.Run(rest, ct);
-            foreach (var hook in hooks)
-            {
-                await hook.AfterWriteAsync(rest, response, ct);
-            }
-
             db.ChangeTracker.Clear();
             await transaction.ReleaseSavepointAsync("job", ct);
             return (response, null);
@@ -267,16 +265,6 @@ public sealed class GroupCommitOptions
     public int MaxGroupSize { get; set; } = 1000;
 }
 
-/// <summary>
-/// Runs inside the writer's transaction after each write, under that write's savepoint: the place for
-/// rules that must store their findings (a Flag, a DetectedIssue) atomically with the triggering write.
-/// Throwing a <see cref="FhirException"/> fails that write alone.
-/// </summary>
-public interface IWriteHook
-{
-    Task AfterWriteAsync(ResourceInteractions rest, FhirResponse written, CancellationToken ct);
-}
-
 /// <summary>A write prepared on a request thread, waiting for the writer.</summary>
 public sealed class WriteJob(Func<ResourceInteractions, CancellationToken, Task<FhirResponse>> run, PreparedCreate? prepared = null)
 {
@@ -301,6 +289,9 @@ public sealed class PreparedCreate
     public required string Type { get; init; }
 
     public required string Id { get; init; }
+
+    /// <summary>The create request (for the write hooks: who wrote it).</summary>
+    public required FhirRequest Request { get; init; }
 
     public required DateTime LastUpdated { get; init; }
 

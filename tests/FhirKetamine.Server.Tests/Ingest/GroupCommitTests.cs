@@ -182,9 +182,9 @@ public sealed class GroupCommitTests(FhirServerFactory factory) : IClassFixture<
     {
         public const int Refused = 999;
 
-        public async Task AfterWriteAsync(ResourceInteractions rest, FhirResponse written, CancellationToken ct)
+        public async Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
         {
-            if (written.Resource is not Observation { Value: Quantity quantity } observation)
+            if (write.Written.Resource is not Observation { Value: Quantity quantity } observation)
             {
                 return;
             }
@@ -194,7 +194,7 @@ public sealed class GroupCommitTests(FhirServerFactory factory) : IClassFixture<
                 throw FhirException.Unprocessable("The test hook refuses this reading.");
             }
 
-            await rest.CreateInCurrentTransactionAsync(new Flag
+            await write.Rest.CreateInCurrentTransactionAsync(new Flag
             {
                 Status = Flag.FlagStatus.Active,
                 Code = new CodeableConcept("http://fhir-ketamine.org/fhir/CodeSystem/ketamine-safety", "hr"),

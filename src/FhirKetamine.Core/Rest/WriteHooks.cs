@@ -1,0 +1,39 @@
+using Hl7.Fhir.Model;
+
+namespace FhirKetamine.Core.Rest;
+
+/// <summary>
+/// Runs after every stored write — create, update, patch, delete, their conditional forms, each entry of a
+/// batch or transaction Bundle, single or through the group-commit writer — inside the write's database
+/// transaction, so whatever a hook adds (a Provenance, an AuditEvent, a Flag, an outbox row) commits with
+/// the write or not at all. Throwing a <see cref="FhirException"/> fails that write alone (a transaction
+/// Bundle whole). The place for Provenance, write audits, safety rules and subscription notifications.
+/// <para>
+/// Resources a hook writes through <see cref="WriteEvent.Rest"/> do not run the hooks again (no Provenance of
+/// a Provenance); a hook that wants its own writes recorded does that itself. A write that stored nothing
+/// (a conditional create that matched, a delete of a deleted resource) runs no hook.
+/// </para>
+/// </summary>
+public interface IWriteHook
+{
+    Task AfterWriteAsync(WriteEvent write, CancellationToken ct);
+}
+
+/// <summary>One stored write, as the hooks see it.</summary>
+public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, FhirResponse written, string method)
+{
+    /// <summary>The interactions of the writing scope: its database context and open transaction.</summary>
+    public ResourceInteractions Rest { get; } = rest;
+
+    /// <summary>The request that caused the write: the caller's access (client, user, scopes), the interaction.</summary>
+    public FhirRequest Request { get; } = request;
+
+    /// <summary>Type, id, version and time of the new version; <see cref="FhirResponse.Resource"/> is null for a delete.</summary>
+    public FhirResponse Written { get; } = written;
+
+    /// <summary>POST, PUT, PATCH or DELETE, as stored in the version row.</summary>
+    public string Method { get; } = method;
+
+    /// <summary>Issues a hook reports to the caller (e.g. a safety rule's warning); they join the response's OperationOutcome.</summary>
+    public List<OperationOutcome.IssueComponent> Issues { get; } = [];
+}
