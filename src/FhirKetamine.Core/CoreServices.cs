@@ -9,6 +9,7 @@ using FhirKetamine.Core.Terminology;
 using FhirKetamine.Core.Validation;
 
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FhirKetamine.Core;
 
@@ -31,6 +32,8 @@ public static class CoreServices
         services.AddOptions<GroupCommitOptions>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddScoped<SearchExecutor>();
+        services.TryAddSingleton(new ReadReplicaOptions());
+        services.AddScoped<ReadReplica>();
         services.AddScoped<ResourceInteractions>();
         services.AddScoped<BundleProcessor>();
         services.AddScoped<PackageLoader>();

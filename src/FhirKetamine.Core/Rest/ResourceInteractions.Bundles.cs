@@ -17,7 +17,7 @@ public sealed partial class ResourceInteractions
         query.CompartmentPatient = ScopeGuard.CompartmentOf(request);
         query.ReadableTypes = ScopeGuard.ReadableTypes(request.Access);
 
-        var page = await search.ExecuteAsync(query, ct);
+        var page = await replica.Search.ExecuteAsync(query, ct); // may lag behind the primary: see ReadReplica
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
         foreach (var match in page.Matches)
         {
@@ -80,13 +80,15 @@ public sealed partial class ResourceInteractions
 
     public async Task<FhirResponse> HistoryAsync(FhirRequest request, CancellationToken ct)
     {
-        var versions = db.Versions.AsNoTracking();
+        // Instance history follows the caller's own writes (primary); type and system history may lag (replica).
+        var store = request.Interaction == Interaction.HistoryInstance ? db : replica.Context;
+        var versions = store.Versions.AsNoTracking();
         string path;
         switch (request.Interaction)
         {
             case Interaction.HistoryInstance:
                 var (type, id) = Target(request);
-                if (!await db.Resources.AnyAsync(r => r.Type == type && r.LogicalId == id, ct))
+                if (!await store.Resources.AnyAsync(r => r.Type == type && r.LogicalId == id, ct))
                 {
                     throw FhirException.NotFound($"{type}/{id} is not known.");
                 }
@@ -131,7 +133,7 @@ public sealed partial class ResourceInteractions
                     // The versions that were current at that moment: the latest of each resource not after it.
                     var (_, _, atEnd) = DateSearch.Parse(name, value);
                     versions = versions.Where(v => v.LastUpdated <= atEnd
-                        && !db.Versions.Any(w => w.ResourceKey == v.ResourceKey && w.LastUpdated <= atEnd && w.VersionId > v.VersionId));
+                        && !store.Versions.Any(w => w.ResourceKey == v.ResourceKey && w.LastUpdated <= atEnd && w.VersionId > v.VersionId));
                     kept.Add(new(name, value));
                     break;
                 case "_format" or "_pretty" or "_summary" or "_elements":
@@ -141,7 +143,7 @@ public sealed partial class ResourceInteractions
             }
         }
 
-        var cutoff = snapshot ?? await db.Versions.MaxAsync(v => (long?)v.Sequence, ct) ?? 0;
+        var cutoff = snapshot ?? await store.Versions.MaxAsync(v => (long?)v.Sequence, ct) ?? 0;
         versions = versions.Where(v => v.Sequence <= cutoff);
         var total = await versions.CountAsync(ct);
         var rows = await versions.OrderByDescending(v => v.Sequence).Skip(offset).Take(count)

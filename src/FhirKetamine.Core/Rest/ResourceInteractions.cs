@@ -26,6 +26,7 @@ public sealed partial class ResourceInteractions(
     SearchIndexer indexer,
     SearchQueryParser queryParser,
     SearchExecutor search,
+    ReadReplica replica,
     ResourcePatcher patcher,
     ResourceValidator validator,
     GroupCommitWriter writer,

@@ -4,6 +4,7 @@ using FhirKetamine.Storage.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FhirKetamine.Server.Storage;
 
@@ -16,29 +17,48 @@ public static partial class StorageSetup
         services.AddOptions<GroupCommitOptions>().BindConfiguration("Storage:GroupCommit");
         var provider = configuration["Storage:Provider"] ?? "Sqlite";
         var connectionString = configuration.GetConnectionString("Fhir") ?? "Data Source=data/fhirketamine.db";
+        var readOnly = configuration.GetConnectionString("FhirReadOnly") is { Length: > 0 } ? new DbContextOptionsBuilder<FhirDbContext>() : null;
         switch (provider)
         {
             case "Sqlite":
-                // A relative file is relative to the content root, so the server runs from any working directory.
-                var sqlite = new SqliteConnectionStringBuilder(connectionString);
-                if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+                services.AddSqliteStorage(SqliteFile(connectionString, environment));
+                if (readOnly is not null)
                 {
-                    sqlite.DataSource = Path.Combine(environment.ContentRootPath, sqlite.DataSource);
+                    SqliteStorage.Configure(readOnly, SqliteFile(configuration.GetConnectionString("FhirReadOnly")!, environment));
                 }
 
-                services.AddSqliteStorage(sqlite.ToString());
                 break;
             case "Postgres":
                 services.AddPostgresStorage(connectionString);
+                if (readOnly is not null)
+                {
+                    PostgresStorage.Configure(readOnly, configuration.GetConnectionString("FhirReadOnly")!);
+                }
+
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Storage:Provider '{provider}'; use Sqlite or Postgres.");
         }
 
+        // Searches and type/system history go to the read replica when one is configured (see ReadReplica).
+        services.Replace(ServiceDescriptor.Singleton(new ReadReplicaOptions { Options = readOnly?.Options }));
+
         // The Data Protection key ring lives in the database too, so that every instance reads the cookies and
         // antiforgery tokens of the others (keys are stored unencrypted there: protect the database as a secret).
         services.AddDataProtection().SetApplicationName("FhirKetamine").PersistKeysToDbContext<FhirDbContext>();
         return services;
+    }
+
+    /// <summary>A relative SQLite file is relative to the content root, so the server runs from any working directory.</summary>
+    private static string SqliteFile(string connectionString, IHostEnvironment environment)
+    {
+        var sqlite = new SqliteConnectionStringBuilder(connectionString);
+        if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+        {
+            sqlite.DataSource = Path.Combine(environment.ContentRootPath, sqlite.DataSource);
+        }
+
+        return sqlite.ToString();
     }
 
     public static async Task MigrateFhirStorageAsync(this IServiceProvider services, CancellationToken ct)
