@@ -29,8 +29,35 @@ public sealed partial class SearchParameterRegistry
     /// membership and the resources a record points to (<c>Patient/$everything</c> reads those rows).
     /// </summary>
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type)))
+        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type)).Concat(MetaParameters()))
     {
+    }
+
+    /// <summary>
+    /// The meta parameters R4 defines once on Resource (search-parameters.json: Resource-tag, -security, -profile,
+    /// -source), one per resource type so they are indexed and answered like the type's own. Firely's
+    /// <c>ModelInfo.SearchParameters</c> leaves the Resource-level ones out, so these four are written here from the
+    /// specification; <c>_id</c> and <c>_lastUpdated</c> are columns of the resource row and answered from there.
+    /// </summary>
+    private static IEnumerable<SearchParamDefinition> MetaParameters()
+    {
+        (string Name, SearchParamType Type, string Element, string Url)[] meta =
+        [
+            ("_tag", SearchParamType.Token, "tag", "http://hl7.org/fhir/SearchParameter/Resource-tag"),
+            ("_security", SearchParamType.Token, "security", "http://hl7.org/fhir/SearchParameter/Resource-security"),
+            ("_profile", SearchParamType.Uri, "profile", "http://hl7.org/fhir/SearchParameter/Resource-profile"),
+            ("_source", SearchParamType.Uri, "source", "http://hl7.org/fhir/SearchParameter/Resource-source"),
+        ];
+        return from type in ModelInfo.SupportedResources
+               from p in meta
+               select new SearchParamDefinition
+               {
+                   Resource = type,
+                   Name = p.Name,
+                   Type = p.Type,
+                   Url = p.Url,
+                   Expression = $"{type}.meta.{p.Element}",
+               };
     }
 
     public SearchParameterRegistry(IEnumerable<SearchParamDefinition> definitions)
