@@ -29,7 +29,7 @@ public static class SqliteStorage
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(typeof(SqliteStorage).Assembly.GetName().Name))
-            .AddInterceptors(new DurabilityInterceptor());
+            .AddInterceptors(new DurabilityInterceptor(), new InterruptOnCancelInterceptor());
 
     /// <summary>Sets WAL once per file (it persists) and FULL sync on every connection (it does not).</summary>
     public static void EnableWal(string connectionString)

@@ -7,6 +7,7 @@ using Hl7.Fhir.Model;
 
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FhirKetamine.Core.Rest;
 
@@ -16,9 +17,9 @@ namespace FhirKetamine.Core.Rest;
 /// A transaction runs in one database transaction, in the order the spec gives (DELETE, POST, PUT/PATCH,
 /// GET), with <c>urn:uuid:</c> and conditional references resolved first; any failing entry rolls back all.
 /// </summary>
-public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.FhirDbContext db, FhirSerialization fhir, ResourceValidator validator, ILogger<BundleProcessor> logger)
+public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.FhirDbContext db, FhirSerialization fhir, ResourceValidator validator,
+    IOptions<FhirLimits> limits, ILogger<BundleProcessor> logger)
 {
-    public const int MaxEntries = 10_000;
 
     public async Task<FhirResponse> ProcessAsync(Bundle bundle, SmartAccess access, string baseUrl, CancellationToken ct)
     {
@@ -27,10 +28,12 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
             throw FhirException.BadRequest($"Only batch and transaction Bundles can be posted to the base URL, not '{bundle.Type}'.", "Bundle.type");
         }
 
-        if (bundle.Entry.Count > MaxEntries)
+        // 413 like an oversized body: the request is too big as sent, and splitting it is the fix.
+        var maxEntries = limits.Value.MaxBundleEntries;
+        if (bundle.Entry.Count > maxEntries)
         {
             throw new FhirException(HttpStatusCode.RequestEntityTooLarge, OperationOutcome.IssueType.TooCostly,
-                $"A Bundle may hold at most {MaxEntries} entries; this one has {bundle.Entry.Count}.");
+                $"A Bundle may hold at most {maxEntries} entries (Fhir:MaxBundleEntries); this one has {bundle.Entry.Count}.", "Bundle.entry");
         }
 
         return bundle.Type == Bundle.BundleType.Batch

@@ -19,6 +19,9 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         CapabilityStatement.TypeRestfulInteraction.SearchType,
     ];
 
+    /// <summary>The Bulk Data Access IG's OperationDefinitions (export, patient-export, group-export).</summary>
+    private const string BulkDataOperations = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
+
     public CapabilityStatement Build(string baseUrl, string softwareVersion)
     {
         var rest = new CapabilityStatement.RestComponent
@@ -30,6 +33,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem },
             ],
+            Operation = [new() { Name = "export", Definition = BulkDataOperations + "export" }],
         };
 
         var revIncludes = RevIncludes();
@@ -63,7 +67,13 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
                 [
                     new() { Name = "everything", Definition = Operations.PatientEverything.Definition },
                     new() { Name = "ketamine-progress", Definition = Progress.KetamineProgress.Definition },
+                    new() { Name = "export", Definition = BulkDataOperations + "patient-export" },
                 ]);
+            }
+
+            if (type == "Group")
+            {
+                component.Operation.Add(new() { Name = "export", Definition = BulkDataOperations + "group-export" });
             }
 
             component.Operation.AddRange(TerminologyParameters.CapabilityOperations(type));
@@ -75,6 +85,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             Status = PublicationStatus.Active,
             Date = clock.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             Kind = CapabilityStatementKind.Instance,
+            Instantiates = ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             Software = new CapabilityStatement.SoftwareComponent { Name = "FhirKetamine", Version = softwareVersion },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "FhirKetamine FHIR R4 server", Url = baseUrl },
             FhirVersion = FHIRVersion.N4_0_1,

@@ -75,7 +75,7 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
         await WriteAsync(http, status, outcome);
     }
 
-    private static async Task WriteAsync(HttpContext http, HttpStatusCode status, OperationOutcome outcome)
+    internal static async Task WriteAsync(HttpContext http, HttpStatusCode status, OperationOutcome outcome)
     {
         http.Response.StatusCode = (int)status;
         OutputShape shape;

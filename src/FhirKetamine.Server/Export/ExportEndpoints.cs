@@ -15,7 +15,7 @@ namespace FhirKetamine.Server.Export;
 
 /// <summary>
 /// Bulk Data Access v2 over HTTP: the three kick-offs (<c>$export</c>, <c>Patient/$export</c>,
-/// <c>Group/{id}/$export</c>), the status URL (GET polls, DELETE cancels) and the file URLs. All sit in the
+/// <c>Group/{id}/$export</c>; GET with query parameters or POST with a <c>Parameters</c> body), the status URL (GET polls, DELETE cancels) and the file URLs. All sit in the
 /// FHIR route group, so they need the same bearer token; the status and the files only answer the client
 /// that started the job.
 /// </summary>
@@ -31,6 +31,12 @@ internal static class ExportEndpoints
             KickOffAsync(http, export, signal, ExportLevel.Patient, null, ct)).WithName("export-patient");
         fhir.MapGet("Group/{id}/$export", (string id, HttpContext http, BulkExport export, ExportSignal signal, CancellationToken ct) =>
             KickOffAsync(http, export, signal, ExportLevel.Group, id, ct)).WithName("export-group");
+        fhir.MapPost("$export", (HttpContext http, BulkExport export, ExportSignal signal, CancellationToken ct) =>
+            KickOffAsync(http, export, signal, ExportLevel.System, null, ct)).WithName("export-system-post");
+        fhir.MapPost("Patient/$export", (HttpContext http, BulkExport export, ExportSignal signal, CancellationToken ct) =>
+            KickOffAsync(http, export, signal, ExportLevel.Patient, null, ct)).WithName("export-patient-post");
+        fhir.MapPost("Group/{id}/$export", (string id, HttpContext http, BulkExport export, ExportSignal signal, CancellationToken ct) =>
+            KickOffAsync(http, export, signal, ExportLevel.Group, id, ct)).WithName("export-group-post");
         fhir.MapGet("$export-status/{id}", StatusAsync).WithName("export-status");
         fhir.MapDelete("$export-status/{id}", CancelAsync).WithName("export-cancel");
         fhir.MapGet("$export-file/{id}/{name}", DownloadAsync).WithName("export-file");
@@ -43,7 +49,9 @@ internal static class ExportEndpoints
             throw FhirException.BadRequest("$export runs asynchronously: send the header 'Prefer: respond-async'.");
         }
 
-        var parameters = http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
+        var parameters = HttpMethods.IsPost(http.Request.Method)
+            ? await ExportParameters.FromBodyAsync(http, ct)
+            : http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
         var request = new ExportRequest(level, groupId, parameters, http.Access(), http.Request.GetEncodedUrl(), http.BaseUrl());
         var job = await export.KickOffAsync(request, ct);
         signal.Wake();
