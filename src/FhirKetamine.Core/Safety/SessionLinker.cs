@@ -16,7 +16,8 @@ namespace FhirKetamine.Core.Safety;
 /// <c>encounter</c>, the patient's Encounter whose period covers the effective time becomes it; the phase
 /// (extension <c>infusion-phase</c>) follows from the session's infusion Procedure — before its performed period
 /// baseline, within it infusion (and <c>partOf</c> the Procedure), after it recovery. What the client sent is
-/// never changed, only completed. Runs before the write is queued, so the stored version is the linked one.
+/// never changed, only completed. A device named only by identifier gets the reference of its Device. Runs before
+/// the write is queued, so the stored version is the linked one.
 /// </summary>
 public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization fhir, IOptions<SafetyOptions> options) : IWritePreparer
 {
@@ -24,10 +25,16 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
 
     public async Task PrepareAsync(ResourceInteractions rest, FhirRequest request, Resource resource, CancellationToken ct)
     {
-        if (!options.Value.Enabled || resource is not Observation observation || !IsVitalSign(observation)
-            || (observation.Encounter is not null && PhaseOf(observation) is not null)
-            || SafetyHook.Patient(observation.Subject) is not { } patient
-            || SafetyHook.When(observation.Effective) is not { } when)
+        if (!options.Value.Enabled || resource is not Observation observation || !IsVitalSign(observation))
+        {
+            return;
+        }
+
+        var device = observation.Device is { Reference: null, Identifier: { System: { } system, Value: { } value } } ? (system, value) : default((string System, string Value)?);
+        var patient = SafetyHook.Patient(observation.Subject);
+        var when = SafetyHook.When(observation.Effective);
+        var link = patient is not null && when is not null && (observation.Encounter is null || PhaseOf(observation) is null);
+        if (device is null && !link)
         {
             return;
         }
@@ -36,19 +43,52 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
         // are prepared in parallel on one context) a context of its own.
         if (rest.Database.Database.CurrentTransaction is not null)
         {
-            await LinkAsync(rest.Database, observation, patient, when, ct);
+            await LinkAsync(rest.Database, observation, device, link ? (patient!, when!.Value) : null, ct);
             return;
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        await LinkAsync(scope.ServiceProvider.GetRequiredService<FhirDbContext>(), observation, patient, when, ct);
+        await LinkAsync(scope.ServiceProvider.GetRequiredService<FhirDbContext>(), observation, device, link ? (patient!, when!.Value) : null, ct);
     }
 
     /// <summary>The reading's infusion phase (extension <c>infusion-phase</c>), if it has one.</summary>
     public static string? PhaseOf(Observation observation) =>
         observation.GetExtensionValue<Code>(ThresholdSet.PhaseExtension)?.Value;
 
-    private async Task LinkAsync(FhirDbContext db, Observation observation, string patient, DateTimeOffset when, CancellationToken ct)
+    private async Task LinkAsync(FhirDbContext db, Observation observation, (string System, string Value)? device, (string Patient, DateTimeOffset When)? session, CancellationToken ct)
+    {
+        if (device is { } monitor)
+        {
+            await LinkDeviceAsync(db, observation, monitor.System, monitor.Value, ct);
+        }
+
+        if (session is { } s)
+        {
+            await LinkSessionAsync(db, observation, s.Patient, s.When, ct);
+        }
+    }
+
+    /// <summary>
+    /// A gateway that names its monitor by identifier (<c>device.identifier</c>, no reference) gets the reference of
+    /// the one Device with that identifier; none or several: left as sent.
+    /// </summary>
+    private static async Task LinkDeviceAsync(FhirDbContext db, Observation observation, string system, string value, CancellationToken ct)
+    {
+        var ids = await (from t in db.TokenIndex
+                         where t.ResourceType == "Device" && t.ParamName == "identifier" && t.Code == value && t.System == system
+                         join r in db.Resources on t.ResourceKey equals r.Key
+                         where !r.IsDeleted
+                         select r.LogicalId)
+            .Distinct()
+            .Take(2)
+            .ToListAsync(ct);
+        if (ids.Count == 1)
+        {
+            observation.Device!.Reference = $"Device/{ids[0]}";
+        }
+    }
+
+    private async Task LinkSessionAsync(FhirDbContext db, Observation observation, string patient, DateTimeOffset when, CancellationToken ct)
     {
         var at = when.UtcDateTime;
         var encounterId = SafetyHook.Local(observation.Encounter) is { } given && given.StartsWith("Encounter/", StringComparison.Ordinal)

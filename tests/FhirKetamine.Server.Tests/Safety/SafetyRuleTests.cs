@@ -228,4 +228,27 @@ public sealed class SafetyRuleTests(FhirServerFactory factory) : IClassFixture<F
         Assert.DoesNotContain(clean.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Warning);
         Assert.Equal(Flag.FlagStatus.Inactive, Assert.Single(await clinic.FlagsAsync()).Status);
     }
+
+    [Fact]
+    public async Task A_monitor_named_by_identifier_is_linked_to_its_device()
+    {
+        using var client = factory.CreateFhirClient();
+        var clinic = await new SafetyClinic(client).StartAsync();
+        var serial = $"M-{Guid.NewGuid():N}";
+        var device = await client.CreateAsync(new Device { Identifier = [new Identifier("urn:ketamine-clinic:monitor", serial)] });
+        var reading = JsonNode.Parse(clinic.HeartRate(72, TimeSpan.FromMinutes(-4)))!.AsObject();
+        reading["device"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = "urn:ketamine-clinic:monitor", ["value"] = serial } };
+        var unknown = JsonNode.Parse(clinic.HeartRate(73, TimeSpan.FromMinutes(-3)))!.AsObject();
+        unknown["device"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = "urn:ketamine-clinic:monitor", ["value"] = "not-registered" } };
+
+        var (_, _, id) = await clinic.PostAsync(reading.ToJsonString());
+        var (_, _, other) = await clinic.PostAsync(unknown.ToJsonString());
+
+        var stored = await (await client.GetAsync($"Observation/{id}")).ReadAsync<Observation>();
+        Assert.Equal($"Device/{device.Id}", stored.Device.Reference);
+        Assert.Equal(serial, stored.Device.Identifier.Value);
+        Assert.Equal($"Encounter/{clinic.EncounterId}", stored.Encounter.Reference);
+        var left = await (await client.GetAsync($"Observation/{other}")).ReadAsync<Observation>();
+        Assert.Null(left.Device.Reference);
+    }
 }
