@@ -3,6 +3,7 @@ using FhirKetamine.Core.Packages;
 using FhirKetamine.Core.Progress;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Rest.Patching;
+using FhirKetamine.Core.Safety;
 using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Storage;
 using FhirKetamine.Core.Terminology;
@@ -40,6 +41,12 @@ public static class CoreServices
         services.AddSingleton(_ => PatientCompartment.R4);
         services.AddScoped<PatientEverything>();
         services.AddScoped<KetamineProgress>();
+        services.AddOptions<SafetyOptions>();
+        services.AddSingleton<SafetyThresholds>();
+        services.AddSingleton<SafetyLedger>();
+        services.AddSingleton<DoseRules>();
+        services.AddSingleton<IWriteHook, SafetyHook>();
+        services.AddSingleton<IWritePreparer, SessionLinker>();
         return services;
     }
 }

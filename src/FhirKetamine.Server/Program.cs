@@ -18,6 +18,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<OperationOutcomeExceptionHandler>();
 builder.Services.AddFhirCore();
+builder.Services.AddOptions<FhirKetamine.Core.Safety.SafetyOptions>().BindConfiguration("Safety");
 builder.Services.AddFhirValidation();
 builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);

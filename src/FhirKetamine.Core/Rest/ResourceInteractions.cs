@@ -32,10 +32,15 @@ public sealed partial class ResourceInteractions(
     GroupCommitWriter writer,
     IOptions<GroupCommitOptions> groupCommit,
     IEnumerable<IWriteHook> writeHooks,
+    IEnumerable<IWritePreparer> writePreparers,
     TimeProvider clock,
     ILogger<ResourceInteractions> logger)
 {
     private readonly IWriteHook[] _hooks = [.. writeHooks];
+    private readonly IWritePreparer[] _preparers = [.. writePreparers];
+
+    /// <summary>The database context of this scope (a hook's queries run in the write's transaction through it).</summary>
+    internal FhirDbContext Database => db;
 
     /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
     private bool _inHooks;
@@ -162,6 +167,11 @@ public sealed partial class ResourceInteractions(
     private async Task<PendingWrite> PrepareValidatedAsync(FhirRequest request, CancellationToken ct)
     {
         var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        foreach (var preparer in _preparers)
+        {
+            await preparer.PrepareAsync(this, request, Body(request), ct);
+        }
+
         WriteJob job = request switch
         {
             { Interaction: Interaction.Create } => PrepareCreate(request),
@@ -238,6 +248,22 @@ public sealed partial class ResourceInteractions(
         db.Database.CurrentTransaction is null
             ? throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.")
             : WriteAsync(null, null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+
+    /// <summary>
+    /// Stores a new version of an existing resource inside the open transaction (for an <see cref="IWriteHook"/>:
+    /// a rule closing its Flag). No hooks run; a concurrent change of the same resource is a 409.
+    /// </summary>
+    public async Task<FhirResponse> UpdateInCurrentTransactionAsync(Resource resource, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.");
+        }
+
+        var id = resource.Id ?? throw new InvalidOperationException("An update needs the resource's id.");
+        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == resource.TypeName && r.LogicalId == id, ct);
+        return await WriteAsync(null, current, resource.TypeName, id, resource, "PUT", current is null ? HttpStatusCode.Created : HttpStatusCode.OK, ct);
+    }
 
     /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
     internal FhirResponse StagePreparedCreate(PreparedCreate prepared)

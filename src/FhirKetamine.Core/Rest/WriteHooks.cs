@@ -37,3 +37,15 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
     /// <summary>Issues a hook reports to the caller (e.g. a safety rule's warning); they join the response's OperationOutcome.</summary>
     public List<OperationOutcome.IssueComponent> Issues { get; } = [];
 }
+
+/// <summary>
+/// Runs on a validated create or update before it is stored (on the request's thread, before the group-commit
+/// writer), and may complete the resource: e.g. link a gateway's reading to the infusion session it was taken
+/// in. It must only add what the profiles allow, since the resource was validated as sent. Entries of a batch
+/// are prepared in parallel on one ResourceInteractions: outside a transaction a preparer must not use its
+/// database context (inside one — a transaction Bundle, entries in turn — it should, to see earlier entries).
+/// </summary>
+public interface IWritePreparer
+{
+    Task PrepareAsync(ResourceInteractions rest, FhirRequest request, Resource resource, CancellationToken ct);
+}
