@@ -6,6 +6,7 @@ using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
 using FhirKetamine.Server.Validation;
+using FhirKetamine.Server.WebApp;
 
 if (args is ["--healthcheck", var probeUrl])
 {
@@ -22,12 +23,14 @@ builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
+builder.Services.AddProgressApp(builder.Configuration);
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
 await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
 app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
+app.UseProgressApp();
 app.UseCallerAccess();
 app.MapFhirHealthChecks();
 app.MapSmartEndpoints(app.Configuration);
