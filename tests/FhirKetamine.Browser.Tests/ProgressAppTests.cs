@@ -17,6 +17,9 @@ public sealed class ProgressAppTests(BrowserFixture browser, ProgressAppTests.Se
 {
     private const string PatientId = "journey-patient";
 
+    /// <summary>The patient the recording test writes to, so the other tests' counts of the journey patient hold in any order.</summary>
+    private const string RecordingPatientId = "demo-responder";
+
     public sealed class Server : IAsyncLifetime
     {
         public ProgressAppServer Host { get; private set; } = null!;
@@ -115,7 +118,7 @@ public sealed class ProgressAppTests(BrowserFixture browser, ProgressAppTests.Se
     public async Task Recording_a_PHQ9_saves_a_validated_response_and_adds_a_point()
     {
         await using var context = await browser.NewContextAsync();
-        var page = await LaunchAsync(context);
+        var page = await LaunchAsync(context, RecordingPatientId);
         var chart = page.Locator("#trajectory");
         var before = int.Parse(await chart.GetAttributeAsync("data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(before > 0);
@@ -128,20 +131,20 @@ public sealed class ProgressAppTests(BrowserFixture browser, ProgressAppTests.Se
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.Locator("#record-status")).ToContainTextAsync("Please answer: Little interest or pleasure in doing things");
 
-        // "Several days" (1) for each of the nine items: total 9. Answered with the keyboard: focus, then Space.
+        // "More than half the days" (2) for each of the nine items: total 18. Answered with the keyboard: focus, then Space.
         for (var item = 1; item <= 9; item++)
         {
-            await page.Locator($"#q-phq9-{item}-LA6569-3").FocusAsync();
+            await page.Locator($"#q-phq9-{item}-LA6570-1").FocusAsync();
             await page.Keyboard.PressAsync("Space");
         }
 
-        await Expect(page.Locator("#q-phq9-total")).ToHaveTextAsync("9");
+        await Expect(page.Locator("#q-phq9-total")).ToHaveTextAsync("18");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.Locator("#record-status")).ToContainTextAsync("Saved");
         await Expect(chart).ToHaveAttributeAsync("data-points", (before + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(page.Locator("#scores tbody tr")).ToHaveCountAsync(before + 1);
         await Expect(page.Locator("#scores tbody tr").Last).ToContainTextAsync("PHQ-9");
-        await Expect(page.Locator("#scores tbody tr").Last).ToContainTextAsync("9");
+        await Expect(page.Locator("#scores tbody tr").Last).ToContainTextAsync("18");
     }
 
     [Fact]
@@ -183,7 +186,7 @@ public sealed class ProgressAppTests(BrowserFixture browser, ProgressAppTests.Se
     }
 
     /// <summary>Opens /app/, signs in on the server's login form, picks the journey patient on the consent page, allows.</summary>
-    private async Task<IPage> LaunchAsync(IBrowserContext context)
+    private async Task<IPage> LaunchAsync(IBrowserContext context, string patientId = PatientId)
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{BaseUrl}/app/");
@@ -192,10 +195,10 @@ public sealed class ProgressAppTests(BrowserFixture browser, ProgressAppTests.Se
         await page.GetByLabel("Password").FillAsync(ProgressAppServer.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/connect/authorize"));
-        await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(PatientId);
+        await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patientId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
         await page.WaitForURLAsync($"{BaseUrl}/app/**");
-        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-patient", PatientId);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-patient", patientId);
         await Expect(page.Locator("#trajectory")).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[1-9]"));
         return page;
     }
