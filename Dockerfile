@@ -7,8 +7,12 @@ COPY src/FhirKetamine.Core/FhirKetamine.Core.csproj src/FhirKetamine.Core/
 COPY src/FhirKetamine.Storage.Sqlite/FhirKetamine.Storage.Sqlite.csproj src/FhirKetamine.Storage.Sqlite/
 COPY src/FhirKetamine.Server/FhirKetamine.Server.csproj src/FhirKetamine.Server/
 RUN dotnet restore src/FhirKetamine.Server/FhirKetamine.Server.csproj
+# The Progress app (src/FhirKetamine.WebApp) is built by the server project with npm.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 COPY src/ src/
 COPY profiles/package/ profiles/package/
+COPY examples/journey/ examples/journey/
+COPY examples/demo/ examples/demo/
 RUN dotnet publish src/FhirKetamine.Server/FhirKetamine.Server.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

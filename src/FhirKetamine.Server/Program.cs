@@ -7,6 +7,7 @@ using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
 using FhirKetamine.Server.Validation;
+using FhirKetamine.Server.WebApp;
 
 if (args is ["--healthcheck", var probeUrl])
 {
@@ -25,6 +26,7 @@ builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
 builder.Services.AddRequestHardening();
+builder.Services.AddProgressApp(builder.Configuration);
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
@@ -32,6 +34,7 @@ await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
 app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseBrowserHardening();
+app.UseProgressApp();
 app.UseCallerAccess();
 app.UseRequestLimits();
 app.MapFhirHealthChecks();

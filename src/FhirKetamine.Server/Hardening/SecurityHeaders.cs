@@ -23,7 +23,11 @@ internal static class SecurityHeaders
                 headers.XContentTypeOptions = "nosniff";
                 if (http.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    headers.ContentSecurityPolicy = policy;
+                    if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
+                    {
+                        headers.ContentSecurityPolicy = policy; // a page that sets its own (the Progress app's, stricter) keeps it
+                    }
+
                     headers.XFrameOptions = "DENY";
                     headers["Referrer-Policy"] = "no-referrer";
                 }
