@@ -5,6 +5,7 @@ using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
+using FhirKetamine.Server.Subscriptions;
 using FhirKetamine.Server.Validation;
 
 if (args is ["--healthcheck", var probeUrl])
@@ -22,6 +23,7 @@ builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
+builder.Services.AddSubscriptions(builder.Configuration);
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseCallerAccess();
 app.MapFhirHealthChecks();
 app.MapSmartEndpoints(app.Configuration);
+app.MapSubscriptionWebSocket();
 app.MapFhirEndpoints();
 await app.RunAsync();
 return 0;
