@@ -7,6 +7,7 @@ using FhirKetamine.Core.Storage;
 using Hl7.Fhir.Model;
 
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace FhirKetamine.Core.Subscriptions;
 
@@ -21,13 +22,14 @@ namespace FhirKetamine.Core.Subscriptions;
 /// and each match queues a notification row (the outbox) that commits or rolls back with the write.</item>
 /// </list>
 /// </summary>
-public sealed class SubscriptionHook(
+public sealed partial class SubscriptionHook(
     FhirDbContext db,
     SearchExecutor search,
     SearchQueryParser parser,
     ActiveSubscriptions active,
     SubscriptionSignal signal,
-    TimeProvider clock) : IObservesHookWrites
+    TimeProvider clock,
+    ILogger<SubscriptionHook> logger) : IObservesHookWrites
 {
     public async Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
     {
@@ -61,6 +63,7 @@ public sealed class SubscriptionHook(
 
         var access = write.Request.Access;
         var criteria = SubscriptionCriteria.Parse(subscription.Criteria, parser);
+        CheckSearchable(criteria, subscription.Criteria!);
         SubscriptionChannels.Check(subscription);
         SubscriptionScopes.DemandMayReceive(access, criteria.ResourceType);
         if (owner is not null && IsAnotherUsers(owner, access))
@@ -92,6 +95,23 @@ public sealed class SubscriptionHook(
         }
     }
 
+    /// <summary>
+    /// Some criteria parse but fail only when the search is built (a modifier a parameter type does not take):
+    /// built and translated here, without running, so such a Subscription is refused now and never breaks the
+    /// writes it would be matched against.
+    /// </summary>
+    private void CheckSearchable(SearchQuery criteria, string text)
+    {
+        try
+        {
+            _ = search.Filter(criteria).ToQueryString();
+        }
+        catch (FhirException e)
+        {
+            throw FhirException.Unprocessable($"Subscription.criteria '{text}' cannot be searched: {e.Message}", "Subscription.criteria");
+        }
+    }
+
     /// <summary>A <c>user/</c> caller (no <c>system/</c> grant on Subscription) writing a Subscription another user owns.</summary>
     private static bool IsAnotherUsers(SubscriptionOwnerRow owner, Smart.SmartAccess access) =>
         !access.Scopes.Any(s => s.Context == "system" && s.Allows("Subscription", 'u'))
@@ -109,8 +129,7 @@ public sealed class SubscriptionHook(
         var queued = 0;
         foreach (var subscription in candidates)
         {
-            if (!SubscriptionScopes.MayReceive(subscription.Owner, type)
-                || !await search.Filter(subscription.Criteria).AnyAsync(r => r.LogicalId == id, ct))
+            if (!SubscriptionScopes.MayReceive(subscription.Owner, type) || !await MatchesAsync(subscription, id, ct))
             {
                 continue;
             }
@@ -135,4 +154,24 @@ public sealed class SubscriptionHook(
             signal.Wake();
         }
     }
+
+    /// <summary>Whether the written resource is among the criteria's matches; a Subscription that cannot be searched never fails the write.</summary>
+    private async Task<bool> MatchesAsync(ActiveSubscription subscription, string id, CancellationToken ct)
+    {
+        IQueryable<ResourceRow> matches;
+        try
+        {
+            matches = search.Filter(subscription.Criteria);
+        }
+        catch (FhirException e)
+        {
+            LogUnsearchable(logger, subscription.Id, e.Message);
+            return false;
+        }
+
+        return await matches.AnyAsync(r => r.LogicalId == id, ct);
+    }
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Subscription/{Id} cannot be matched and is skipped: {Reason}")]
+    private static partial void LogUnsearchable(ILogger logger, string id, string reason);
 }
