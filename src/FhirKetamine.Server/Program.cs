@@ -6,6 +6,7 @@ using FhirKetamine.Server.Hardening;
 using FhirKetamine.Server.Rest;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
+using FhirKetamine.Server.Subscriptions;
 using FhirKetamine.Server.Validation;
 using FhirKetamine.Server.WebApp;
 
@@ -27,6 +28,7 @@ builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
 builder.Services.AddRequestHardening();
 builder.Services.AddProgressApp(builder.Configuration);
+builder.Services.AddSubscriptions(builder.Configuration);
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
@@ -39,6 +41,7 @@ app.UseCallerAccess();
 app.UseRequestLimits();
 app.MapFhirHealthChecks();
 app.MapSmartEndpoints(app.Configuration);
+app.MapSubscriptionWebSocket();
 app.MapFhirEndpoints();
 await app.RunAsync();
 return 0;

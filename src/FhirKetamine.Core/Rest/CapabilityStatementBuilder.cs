@@ -36,6 +36,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             Operation = [new() { Name = "export", Definition = BulkDataOperations + "export" }],
         };
 
+        rest.Extension.Add(new Extension(Subscriptions.SubscriptionChannels.WebSocketExtension, new FhirUri(Subscriptions.SubscriptionChannels.WebSocketUrl(baseUrl))));
         var revIncludes = RevIncludes();
         foreach (var type in ModelInfo.SupportedResources.Order(StringComparer.Ordinal))
         {
@@ -74,6 +75,14 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             if (type == "Group")
             {
                 component.Operation.Add(new() { Name = "export", Definition = BulkDataOperations + "group-export" });
+            }
+
+            if (type == "Subscription")
+            {
+                component.Documentation = "Channels: rest-hook (payload application/fhir+json: the matched resource; no payload: an empty POST; "
+                    + "channel.header values are sent) and websocket (R4 bind-with-id at the capabilitystatement-websocket URL: "
+                    + "'bind <id>', 'bound <id>', then 'ping <id>' per notification). criteria is a search URL of this server. "
+                    + "Delivery is at-least-once with retries; repeated failure sets status to error.";
             }
 
             component.Operation.AddRange(TerminologyParameters.CapabilityOperations(type));

@@ -45,6 +45,9 @@ public sealed partial class ResourceInteractions(
     /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
     private bool _inHooks;
 
+    /// <summary>What the hooks wrote while they ran, for the <see cref="IObservesHookWrites"/> hooks.</summary>
+    private readonly List<(FhirResponse Written, string Method)> _hookWrites = [];
+
     /// <summary>Runs any single interaction: the HTTP endpoints and every Bundle entry come through here.</summary>
     public Task<FhirResponse> HandleAsync(FhirRequest request, CancellationToken ct)
     {
@@ -244,25 +247,44 @@ public sealed partial class ResourceInteractions(
     /// Creates a resource inside the transaction that is open on this instance (for an
     /// <see cref="IWriteHook"/>: a rule's Flag or DetectedIssue commits with the write that triggered it).
     /// </summary>
-    public Task<FhirResponse> CreateInCurrentTransactionAsync(Resource resource, CancellationToken ct) =>
-        db.Database.CurrentTransaction is null
-            ? throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.")
-            : WriteAsync(null, null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct);
+    public async Task<FhirResponse> CreateInCurrentTransactionAsync(Resource resource, CancellationToken ct)
+    {
+        RequireTransaction();
+        return HookWrote(await WriteAsync(null, null, resource.TypeName, NewId(), resource, "POST", HttpStatusCode.Created, ct), "POST");
+    }
 
     /// <summary>
-    /// Stores a new version of an existing resource inside the open transaction (for an <see cref="IWriteHook"/>:
-    /// a rule closing its Flag). No hooks run; a concurrent change of the same resource is a 409.
+    /// Stores <paramref name="resource"/> (with its id) as the next version inside the open transaction, without
+    /// validation or hooks: for an <see cref="IWriteHook"/> (a safety rule closing its Flag) or a background service
+    /// changing a resource the server manages (a Subscription's <c>status</c>). A concurrent change of it is a 409.
     /// </summary>
     public async Task<FhirResponse> UpdateInCurrentTransactionAsync(Resource resource, CancellationToken ct)
+    {
+        RequireTransaction();
+        var type = resource.TypeName;
+        var id = resource.Id ?? throw new InvalidOperationException("An update needs the resource's id.");
+        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct);
+        var status = current is null || current.IsDeleted ? HttpStatusCode.Created : HttpStatusCode.OK;
+        return HookWrote(await WriteAsync(null, current, type, id, resource, "PUT", status, ct), "PUT");
+    }
+
+    private void RequireTransaction()
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("No transaction is open: a hook's writes must join the triggering write's transaction.");
         }
+    }
 
-        var id = resource.Id ?? throw new InvalidOperationException("An update needs the resource's id.");
-        var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == resource.TypeName && r.LogicalId == id, ct);
-        return await WriteAsync(null, current, resource.TypeName, id, resource, "PUT", current is null ? HttpStatusCode.Created : HttpStatusCode.OK, ct);
+    /// <summary>Remembers a hook's write so that <see cref="IObservesHookWrites"/> hooks see it after the hooks ran.</summary>
+    private FhirResponse HookWrote(FhirResponse written, string method)
+    {
+        if (_inHooks)
+        {
+            _hookWrites.Add((written, method));
+        }
+
+        return written;
     }
 
     /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
@@ -599,10 +621,25 @@ public sealed partial class ResourceInteractions(
             {
                 await hook.AfterWriteAsync(write, ct);
             }
+
+            // A hook's own writes (a safety rule's Flag) run no hooks, but some hooks must still see them
+            // (a subscription on Flag); their writes in turn are not shown again.
+            var made = _hookWrites.ToList();
+            _hookWrites.Clear();
+            foreach (var (hookWritten, hookMethod) in made)
+            {
+                foreach (var observer in _hooks.OfType<IObservesHookWrites>())
+                {
+                    var seen = new WriteEvent(this, request, hookWritten, hookMethod) { ByHook = true };
+                    await observer.AfterWriteAsync(seen, ct);
+                    write.Issues.AddRange(seen.Issues);
+                }
+            }
         }
         finally
         {
             _inHooks = false;
+            _hookWrites.Clear();
         }
 
         if (write.Issues.Count == 0)

@@ -31,6 +31,12 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
     /// <summary>Type, id, version and time of the new version; <see cref="FhirResponse.Resource"/> is null for a delete.</summary>
     public FhirResponse Written { get; } = written;
 
+    /// <summary>
+    /// True when another hook made this write (shown only to <see cref="IObservesHookWrites"/> hooks);
+    /// <see cref="Request"/> is then the request whose write ran that hook.
+    /// </summary>
+    public bool ByHook { get; init; }
+
     /// <summary>POST, PUT, PATCH or DELETE, as stored in the version row.</summary>
     public string Method { get; } = method;
 

@@ -41,6 +41,10 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
 
     public DbSet<Export.ExportJobRow> ExportJobs => Set<Export.ExportJobRow>();
 
+    public DbSet<Subscriptions.SubscriptionOwnerRow> SubscriptionOwners => Set<Subscriptions.SubscriptionOwnerRow>();
+
+    public DbSet<Subscriptions.NotificationRow> Notifications => Set<Subscriptions.NotificationRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         // SMART: OpenIddict's applications, authorizations, scopes and tokens (default entities, provider-neutral),
@@ -76,6 +80,29 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(j => j.Owner).HasMaxLength(100);
             e.HasIndex(j => new { j.Status, j.CreatedUtc });
             e.HasIndex(j => j.ExpiresUtc);
+        });
+
+        // Subscriptions: each one's owner grant, and the outbox of notifications the delivery workers claim.
+        modelBuilder.Entity<Subscriptions.SubscriptionOwnerRow>(e =>
+        {
+            e.ToTable("subscription_owners");
+            e.HasKey(o => o.SubscriptionId);
+            e.Property(o => o.SubscriptionId).HasMaxLength(64);
+            e.Property(o => o.ClientId).HasMaxLength(100);
+            e.Property(o => o.FhirUser).HasMaxLength(256);
+            e.Property(o => o.PatientId).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Subscriptions.NotificationRow>(e =>
+        {
+            e.ToTable("subscription_outbox");
+            e.HasKey(n => n.Id);
+            e.Property(n => n.SubscriptionId).HasMaxLength(64);
+            e.Property(n => n.Channel).HasMaxLength(16);
+            e.Property(n => n.ResourceType).HasMaxLength(64);
+            e.Property(n => n.ResourceId).HasMaxLength(64);
+            e.Property(n => n.ClaimedBy).HasMaxLength(100);
+            e.HasIndex(n => new { n.Channel, n.DueMs });
+            e.HasIndex(n => n.SubscriptionId);
         });
 
         modelBuilder.Entity<ResourceRow>(e =>
