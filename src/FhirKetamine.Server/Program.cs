@@ -1,5 +1,6 @@
 using FhirKetamine.Core;
 using FhirKetamine.Server;
+using FhirKetamine.Server.Audit;
 using FhirKetamine.Server.Errors;
 using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Rest;
@@ -22,12 +23,14 @@ builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
+builder.Services.AddFhirAudit();
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
 await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
 app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
+app.UseFhirAudit();
 app.UseCallerAccess();
 app.MapFhirHealthChecks();
 app.MapSmartEndpoints(app.Configuration);
