@@ -42,6 +42,13 @@ public static class AuditPolicy
         }
     }
 
+    /// <summary>
+    /// AuditEvent and Provenance: records about the patient's record, not part of it. <c>$everything</c> and Patient- and
+    /// Group-level <c>$export</c> leave them out unless <c>_type</c> names them (they grow with every access: each call
+    /// would list the audits of the last). A system-level export holds every type the scopes allow, these included.
+    /// </summary>
+    public static bool IsAccountability(string type) => type is "AuditEvent" or "Provenance";
+
     /// <summary>An _include or _revinclude that could bring AuditEvents: one naming AuditEvent, or a wildcard.</summary>
     private static bool IncludesAuditEvents(FhirRequest request) =>
         request.Parameters.Any(p => (p.Key.StartsWith("_include", StringComparison.Ordinal) || p.Key.StartsWith("_revinclude", StringComparison.Ordinal))

@@ -73,6 +73,23 @@ public sealed class AuditEventTests(AuditServer server) : IClassFixture<AuditSer
     }
 
     [Fact]
+    public async Task An_operation_is_audited_and_everything_leaves_the_audit_trail_out_unless_asked()
+    {
+        var ehr = await server.EhrAsync();
+        var patient = await ehr.CreateAsync(Fhir.Patient("Everything"));
+        await ehr.CreateAsync(Fhir.HeartRate(patient.Id, "2026-11-25T12:00:00Z", 75));
+
+        var everything = await ehr.GetBundleAsync($"Patient/{patient.Id}/$everything");
+        var provenances = await ehr.GetBundleAsync($"Patient/{patient.Id}/$everything?_type=Provenance");
+
+        Assert.Equal(["Observation", "Patient"], everything.Entry.Select(e => e.Resource.TypeName).Distinct().Order());
+        Assert.Equal($"Patient/{patient.Id}/_history/1", ((Provenance)Assert.Single(provenances.Entry).Resource).Target[0].Reference);
+        var operations = await AuditsAsync($"patient={patient.Id}&subtype={Interactions}|operation");
+        Assert.Equal(2, operations.Count);
+        Assert.Contains(operations, a => Encoding.UTF8.GetString(a.Entity.Single(e => e.Role?.Code == "24").Query) == $"Patient/{patient.Id}/$everything");
+    }
+
+    [Fact]
     public async Task A_request_without_a_valid_token_is_audited_as_a_failure_with_its_address()
     {
         var anonymous = server.Factory.CreateFhirClient();
