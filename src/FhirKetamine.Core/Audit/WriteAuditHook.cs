@@ -24,9 +24,16 @@ public sealed class WriteAuditHook : IWriteHook
         var activity = write.Method == "DELETE" ? "DELETE" : created ? "CREATE" : "UPDATE";
         var recorded = new DateTimeOffset(written.LastUpdated ?? DateTime.UtcNow, TimeSpan.Zero);
 
-        await write.Rest.CreateInCurrentTransactionAsync(Provenance(write, reference, activity, recorded), ct);
+        await write.Rest.CreateInCurrentTransactionAsync(Provenance(access, written, reference, activity, recorded), ct);
 
-        var (subtype, action) = AuditLog.Describe(write.Request.Interaction, createdByUpdate: created);
+        var interaction = write.Method switch
+        {
+            "POST" => Interaction.Create, // also a transaction's create whose id was assigned up front
+            "PUT" => Interaction.Update,
+            "PATCH" => Interaction.Patch,
+            _ => Interaction.Delete,
+        };
+        var (subtype, action) = AuditLog.Describe(interaction, createdByUpdate: created);
         var patient = PatientReferences.Of(written.Resource) ?? (written.ResourceType == "Patient" ? written.Id : null);
         await AuditLog.RecordInTransactionAsync(write.Rest, new AuditRecord(access, subtype, action, (int)written.Status)
         {
@@ -38,9 +45,9 @@ public sealed class WriteAuditHook : IWriteHook
         access.Origin?.WriteAudited();
     }
 
-    private static Provenance Provenance(WriteEvent write, string target, string activity, DateTimeOffset recorded)
+    /// <summary>The Provenance of one stored version (<paramref name="target"/>) written by <paramref name="access"/>'s caller.</summary>
+    internal static Provenance Provenance(Smart.SmartAccess access, FhirResponse written, string target, string activity, DateTimeOffset recorded)
     {
-        var access = write.Request.Access;
         var provenance = new Provenance
         {
             Target = [new ResourceReference(target)],
@@ -59,17 +66,17 @@ public sealed class WriteAuditHook : IWriteHook
         });
 
         // A gateway's reading names the monitor that measured it: that Device performed it.
-        if (write.Written.Resource is Observation { Device.Reference: { } device } && device.StartsWith("Device/", StringComparison.Ordinal))
+        if (written.Resource is Observation { Device.Reference: { } device } && device.StartsWith("Device/", StringComparison.Ordinal))
         {
             provenance.Agent.Add(new Provenance.AgentComponent { Type = AuditCodes.Participant("performer"), Who = new ResourceReference(device) });
         }
 
-        if (activity != "CREATE" && write.Written.VersionId is > 1 and var version)
+        if (activity != "CREATE" && written.VersionId is > 1 and var version)
         {
             provenance.Entity.Add(new Provenance.EntityComponent
             {
                 Role = global::Hl7.Fhir.Model.Provenance.ProvenanceEntityRole.Revision,
-                What = new ResourceReference($"{write.Written.ResourceType}/{write.Written.Id}/_history/{(version - 1).ToString(CultureInfo.InvariantCulture)}"),
+                What = new ResourceReference($"{written.ResourceType}/{written.Id}/_history/{(version - 1).ToString(CultureInfo.InvariantCulture)}"),
             });
         }
 
