@@ -125,9 +125,13 @@ public static class AuditEvents
 
     /// <summary>
     /// The SMART client as a logical reference to the software (a Device) by its client id; a caller without
-    /// a token (a refused request, or <c>Auth:Mode=Disabled</c>) is named as such.
+    /// a token (a refused request, or <c>Auth:Mode=Disabled</c>) is named as such, and a write with no HTTP request
+    /// behind it (the IG package loaded at start) names the server.
     /// </summary>
-    public static ResourceReference ClientReference(SmartAccess access) => access.ClientId is { } clientId
-        ? new ResourceReference { Type = "Device", Identifier = new Identifier(AuditCodes.ClientIdSystem, clientId), Display = $"SMART client {clientId}" }
-        : new ResourceReference { Display = "caller without an access token" };
+    public static ResourceReference ClientReference(SmartAccess access) => (access.ClientId, access.Origin) switch
+    {
+        ({ } clientId, _) => new ResourceReference { Type = "Device", Identifier = new Identifier(AuditCodes.ClientIdSystem, clientId), Display = $"SMART client {clientId}" },
+        (null, null) => new ResourceReference { Display = $"{ServerName} itself (no client request)" },
+        _ => new ResourceReference { Display = "caller without an access token" },
+    };
 }

@@ -61,8 +61,8 @@ public static partial class CallerAccess
         app.UseAuthorization();
         return app.Use((http, next) =>
         {
-            http.Items[Key] = (disabled ? SmartAccess.Unrestricted : FromPrincipal(http.User))
-                with { Origin = new Core.Audit.RequestOrigin(http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier) };
+            var access = disabled ? SmartAccess.Unrestricted : FromPrincipal(http.User);
+            http.Items[Key] = access with { Origin = new Core.Audit.RequestOrigin(http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier) };
             return next(http);
         });
     }

@@ -59,7 +59,7 @@ public sealed class AuditRecordsTests
     [InlineData(503, AuditEvent.AuditEventOutcome.N8)]
     public async Task A_failure_is_a_minor_or_serious_failure_and_an_anonymous_caller_is_named_as_such(int status, AuditEvent.AuditEventOutcome outcome)
     {
-        var audit = AuditEvents.Build(new AuditRecord(new SmartAccess(null, null, null, []), "read", AuditEvent.AuditEventAction.R, status)
+        var audit = AuditEvents.Build(new AuditRecord(new SmartAccess(null, null, null, []) { Origin = new RequestOrigin("10.0.0.9", "req-2") }, "read", AuditEvent.AuditEventAction.R, status)
         {
             Recorded = DateTimeOffset.UtcNow,
             Resources = ["Patient/p1"],
@@ -70,7 +70,7 @@ public sealed class AuditRecordsTests
         Assert.Equal(outcome, audit.Outcome);
         Assert.Equal($"HTTP {status}", audit.OutcomeDesc);
         Assert.Equal("caller without an access token", audit.Agent[0].Who.Display);
-        Assert.Equal("1", Assert.Single(audit.Entity).Role.Code); // the Patient, once, as the patient
+        Assert.Equal("1", Assert.Single(audit.Entity, e => e.What.Reference is not null).Role.Code); // the Patient, once, as the patient
     }
 
     [Fact]
