@@ -1,5 +1,6 @@
 using FhirKetamine.Core;
 using FhirKetamine.Server;
+using FhirKetamine.Server.Audit;
 using FhirKetamine.Server.Errors;
 using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Hardening;
@@ -29,6 +30,7 @@ builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
 builder.Services.AddRequestHardening();
 builder.Services.AddProgressApp(builder.Configuration);
 builder.Services.AddSubscriptions(builder.Configuration);
+builder.Services.AddFhirAudit();
 builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.FhirDbContext>(tags: ["ready"]);
 
 var app = builder.Build();
@@ -37,6 +39,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseBrowserHardening();
 app.UseProgressApp();
+app.UseFhirAudit();
 app.UseCallerAccess();
 app.UseRequestLimits();
 app.MapFhirHealthChecks();

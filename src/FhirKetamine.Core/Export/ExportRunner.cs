@@ -350,7 +350,8 @@ public sealed partial class ExportRunner(
 
         if (job.Level != ExportLevel.System)
         {
-            return PatientCompartment.R4.ParametersByType.Keys;
+            // The patients' records: their audit trail and Provenance only when _type names them.
+            return PatientCompartment.R4.ParametersByType.Keys.Where(t => !Audit.AuditPolicy.IsAccountability(t));
         }
 
         return await db.Resources.Select(r => r.Type).Distinct().ToListAsync(ct);

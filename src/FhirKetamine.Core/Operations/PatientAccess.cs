@@ -40,5 +40,5 @@ public sealed class PatientAccess
     }
 
     public bool CanRead(string type) =>
-        _access.Scopes.Any(s => s.Allows(type, 'r') && (s.Context != "patient" || _access.PatientId == _patientId));
+        _access.Scopes.Any(s => s.Allows(type, 'r') && (s.Context != "patient" || (_access.PatientId == _patientId && type != "AuditEvent")));
 }

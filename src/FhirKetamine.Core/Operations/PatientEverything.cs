@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 
+using FhirKetamine.Core.Audit;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Storage;
@@ -41,7 +42,7 @@ public sealed class PatientEverything(FhirDbContext db, FhirSerialization fhir, 
         }
 
         var access = PatientAccess.Demand(request.Access, id);
-        bool Wanted(string type) => (types is null || types.Contains(type)) && access.CanRead(type);
+        bool Wanted(string type) => (types is null ? !AuditPolicy.IsAccountability(type) : types.Contains(type)) && access.CanRead(type);
 
         var cutoff = snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var memberTypes = compartment.ParametersByType.Keys.ToList();

@@ -12,6 +12,7 @@ public static class ScopeGuard
 {
     public static void Demand(FhirRequest request)
     {
+        Audit.AuditPolicy.Demand(request);
         var permission = request.Interaction switch
         {
             Interaction.Read or Interaction.VRead or Interaction.HistoryInstance => 'r',

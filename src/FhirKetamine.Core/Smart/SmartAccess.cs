@@ -6,6 +6,9 @@ namespace FhirKetamine.Core.Smart;
 /// </summary>
 public sealed record SmartAccess(string? ClientId, string? FhirUser, string? PatientId, IReadOnlyList<SmartScope> Scopes)
 {
+    /// <summary>The HTTP request this access came with (address, request id), for AuditEvent and Provenance; null outside HTTP.</summary>
+    public Audit.RequestOrigin? Origin { get; init; }
+
     /// <summary>
     /// What a caller has when authorisation is switched off (<c>Auth:Mode=Disabled</c>, local experiments):
     /// every permission on every type. Logged as a warning at start-up by the host.

@@ -21,6 +21,7 @@ internal static class FhirEndpoints
     public static void MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup("/fhir").RequireAuthorization(Smart.CallerAccess.FhirPolicy);
+        fhir.AddEndpointFilter<Audit.AuditFilter>();
         fhir.MapGet("metadata", Capabilities).AllowAnonymous().WithName("capabilities");
         fhir.MapPost("", BatchOrTransactionAsync).WithName("batch");
         fhir.MapGet("_history", (HttpContext http, ResourceInteractions rest, CancellationToken ct) =>

@@ -13,6 +13,9 @@ namespace FhirKetamine.Server.Rest;
 /// </summary>
 internal sealed class FhirResult(FhirResponse response) : IResult
 {
+    /// <summary>The engine's answer, before it is written (the audit filter records what it holds).</summary>
+    public FhirResponse Response => response;
+
     public async Task ExecuteAsync(HttpContext http)
     {
         var shape = FhirHttp.ResponseShape(http);

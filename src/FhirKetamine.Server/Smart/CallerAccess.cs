@@ -61,10 +61,14 @@ public static partial class CallerAccess
         app.UseAuthorization();
         return app.Use((http, next) =>
         {
-            http.Items[Key] = disabled ? SmartAccess.Unrestricted : FromPrincipal(http.User);
+            var access = disabled ? SmartAccess.Unrestricted : FromPrincipal(http.User);
+            http.Items[Key] = access with { Origin = new Core.Audit.RequestOrigin(http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier) };
             return next(http);
         });
     }
+
+    /// <summary>The caller's access, or null when the request was refused before it was known (no or a bad token).</summary>
+    public static SmartAccess? TryAccess(this HttpContext http) => http.Items.TryGetValue(Key, out var access) ? access as SmartAccess : null;
 
     public static SmartAccess Access(this HttpContext http) =>
         http.Items.TryGetValue(Key, out var access) && access is SmartAccess smart ? smart : throw new InvalidOperationException("UseCallerAccess is not in the pipeline.");
