@@ -14,8 +14,8 @@ public sealed partial class ResourceInteractions
     {
         var type = request.ResourceType!;
         var query = queryParser.Parse(type, request.Parameters, request.StrictHandling);
-        query.CompartmentPatient = ScopeGuard.CompartmentOf(request);
-        query.ReadableTypes = ScopeGuard.ReadableTypes(request.Access);
+        query.Bounds = ScopeGuard.Bounds(request, 's', queryParser);
+        query.IncludeBounds = query.Includes.Count == 0 ? null : ScopeGuard.Bounds(request, 'r', queryParser);
 
         var page = await search.ExecuteAsync(query, ct);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
@@ -91,6 +91,8 @@ public sealed partial class ResourceInteractions
                     throw FhirException.NotFound($"{type}/{id} is not known.");
                 }
 
+                await DemandVisibleAsync(request, ct);
+
                 versions = versions.Where(v => v.Type == type && v.LogicalId == id);
                 path = $"{type}/{id}/_history";
                 break;
@@ -141,6 +143,7 @@ public sealed partial class ResourceInteractions
             }
         }
 
+        versions = request.Interaction == Interaction.HistoryInstance ? versions : VisibleVersions(versions, request);
         var cutoff = snapshot ?? await db.Versions.MaxAsync(v => (long?)v.Sequence, ct) ?? 0;
         versions = versions.Where(v => v.Sequence <= cutoff);
         var total = await versions.CountAsync(ct);
