@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
@@ -16,7 +17,8 @@ public static class NewClientCommand
     public const string PemHeader = "# 2. Give the client its private key (PKCS#8 PEM). Keep it secret; the server never needs it.";
     public const string JwkHeader = "# 3. The same private key as a JWK, for client libraries that take one.";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping keeps the Jwks string readable (\" rather than \u0022); the output is copied into JSON configuration, not HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
