@@ -16,6 +16,11 @@ if (args is ["--healthcheck", var probeUrl])
     return await HealthProbe.RunAsync(probeUrl);
 }
 
+if (args is ["smart", "new-client", .. var clientArgs])
+{
+    return NewClientCommand.Run(clientArgs, Console.Out, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.MaxRequestBodyBytes());
 builder.Services.AddProblemDetails();

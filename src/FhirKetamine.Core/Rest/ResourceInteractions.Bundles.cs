@@ -14,8 +14,8 @@ public sealed partial class ResourceInteractions
     {
         var type = request.ResourceType!;
         var query = queryParser.Parse(type, request.Parameters, request.StrictHandling);
-        query.CompartmentPatient = ScopeGuard.CompartmentOf(request);
-        query.ReadableTypes = ScopeGuard.ReadableTypes(request.Access);
+        query.Bounds = ScopeGuard.Bounds(request, 's', queryParser);
+        query.IncludeBounds = query.Includes.Count == 0 ? null : ScopeGuard.Bounds(request, 'r', queryParser);
 
         var page = await replica.Search.ExecuteAsync(query, ct); // may lag behind the primary: see ReadReplica
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
@@ -93,6 +93,8 @@ public sealed partial class ResourceInteractions
                     throw FhirException.NotFound($"{type}/{id} is not known.");
                 }
 
+                await DemandVisibleAsync(request, ct);
+
                 versions = versions.Where(v => v.Type == type && v.LogicalId == id);
                 path = $"{type}/{id}/_history";
                 break;
@@ -143,6 +145,7 @@ public sealed partial class ResourceInteractions
             }
         }
 
+        versions = request.Interaction == Interaction.HistoryInstance ? versions : VisibleVersions(versions, request, store, replica.Search);
         var cutoff = snapshot ?? await store.Versions.MaxAsync(v => (long?)v.Sequence, ct) ?? 0;
         versions = versions.Where(v => v.Sequence <= cutoff);
         var total = await versions.CountAsync(ct);

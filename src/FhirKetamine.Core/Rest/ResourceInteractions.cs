@@ -54,8 +54,8 @@ public sealed partial class ResourceInteractions(
         ScopeGuard.Demand(request);
         return request.Interaction switch
         {
-            Interaction.Read => ReadAsync(request, ct),
-            Interaction.VRead => VReadAsync(request, ct),
+            Interaction.Read => VisibleThenAsync(request, ReadAsync, ct),
+            Interaction.VRead => VisibleThenAsync(request, VReadAsync, ct),
             Interaction.Create => CreateAsync(request, ct),
             Interaction.Update => request.IsConditional ? ConditionalUpdateAsync(request, ct) : UpdateAsync(request, ct),
             Interaction.Patch => PatchAsync(request, ct),

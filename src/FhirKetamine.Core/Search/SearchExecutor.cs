@@ -11,7 +11,7 @@ namespace FhirKetamine.Core.Search;
 /// and the page is read with the stored JSON of each match's current version. Chains and <c>_has</c> are
 /// nested sub-queries of the same kind; includes are one more statement per include level.
 /// </summary>
-public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
+public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
 {
     /// <summary>At most this many resources are included per include level; beyond it the Bundle carries a warning.</summary>
     public const int MaxIncludedPerLevel = 2000;
@@ -22,12 +22,12 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
     /// <summary>
     /// The matching current resources. The most selective clause drives the query (its index rows are
     /// found by value, then joined to their resources); every other clause is an EXISTS probe by resource
-    /// key. A compartment filter (<see cref="SearchQuery.CompartmentPatient"/>) is one more predicate here
-    /// and in every chain, <c>_has</c> and include query.
+    /// key. What the caller may see (<see cref="SearchQuery.Bounds"/>: compartment and granular scope filters) is
+    /// one more predicate here and in every chain, <c>_has</c> and include query.
     /// </summary>
-    public IQueryable<ResourceRow> Filter(SearchQuery query) => Match(query.ResourceType, query.Clauses, query.CompartmentPatient);
+    public IQueryable<ResourceRow> Filter(SearchQuery query) => Match(query.ResourceType, query.Clauses, query.Bounds);
 
-    private IQueryable<ResourceRow> Match(string type, IReadOnlyList<SearchClause> clauses, string? patient)
+    private IQueryable<ResourceRow> Match(string type, IReadOnlyList<SearchClause> clauses, AccessBounds? bounds)
     {
         var driver = clauses.Where(IsDriver).OrderBy(Selectivity).FirstOrDefault();
         IQueryable<ResourceRow> rows;
@@ -48,11 +48,11 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
         {
             if (!ReferenceEquals(clause, driver))
             {
-                rows = Apply(rows, type, clause, patient);
+                rows = Apply(rows, type, clause, bounds);
             }
         }
 
-        return patient is null ? rows : InCompartment(rows, type, patient);
+        return bounds is null ? rows : Visible(rows, type, bounds);
     }
 
     /// <summary>
@@ -155,14 +155,9 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
             }
 
             var rows = db.Resources.Where(r => keys.Contains(r.Key) && !r.IsDeleted && r.Key <= snapshot);
-            if (query.ReadableTypes is { } readable)
+            if (query.IncludeBounds is { } bounds)
             {
-                rows = rows.Where(r => readable.Contains(r.Type));
-            }
-
-            if (query.CompartmentPatient is { } patient)
-            {
-                rows = InCompartment(rows, null, patient);
+                rows = Visible(rows, null, bounds);
             }
 
             var next = await rows.OrderBy(r => r.Key).Take(MaxIncludedPerLevel + 1)
@@ -233,17 +228,17 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
                select x.ResourceKey;
     }
 
-    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> rows, string type, SearchClause clause, string? patient)
+    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> rows, string type, SearchClause clause, AccessBounds? bounds)
     {
         if (clause.Chain is { } chain)
         {
-            var referring = ChainKeys(type, clause.Name, chain, patient);
+            var referring = ChainKeys(type, clause.Name, chain, bounds);
             return rows.Where(r => referring.Contains(r.Key));
         }
 
         if (clause.Has is { } has)
         {
-            var sources = Match(has.SourceType, [has.Inner], patient).Select(s => s.Key);
+            var sources = Match(has.SourceType, [has.Inner], bounds).Select(s => s.Key);
             var sourceType = has.SourceType;
             var reference = has.ReferenceParameter.Name;
             return rows.Where(r => db.ReferenceIndex.Any(x => x.ResourceType == sourceType && x.ParamName == reference
@@ -297,12 +292,12 @@ public sealed class SearchExecutor(FhirDbContext db, TimeProvider clock)
     /// (themselves a nested query, so <c>subject.organization.name</c> nests twice).
     /// A reference to a resource the server does not hold, or to a deleted one, matches nothing.
     /// </summary>
-    private IQueryable<long> ChainKeys(string type, string name, ChainStep chain, string? patient)
+    private IQueryable<long> ChainKeys(string type, string name, ChainStep chain, AccessBounds? bounds)
     {
         IQueryable<long>? keys = null;
         foreach (var (targetType, inner) in chain.Targets)
         {
-            var targets = Match(targetType, [inner], patient);
+            var targets = Match(targetType, [inner], bounds);
             var found = from x in db.ReferenceIndex
                         where x.ResourceType == type && x.ParamName == name && x.TargetType == targetType
                         join t in targets on x.TargetId equals t.LogicalId

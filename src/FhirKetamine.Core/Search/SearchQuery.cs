@@ -30,14 +30,14 @@ public sealed record SearchQuery(string ResourceType)
     public List<IncludeSpec> Includes { get; } = [];
 
     /// <summary>
-    /// The patient whose compartment bounds everything this search can return (a <c>patient/</c> token), or null.
-    /// It is one more predicate on every part of the query: the matches, each chain and <c>_has</c> step, and
-    /// every include level, never a filter applied to a page afterwards.
+    /// What the caller may search (its <c>s</c> scopes: a patient's compartment, granular <c>?category=…</c> filters),
+    /// or null for everything. It is one more predicate on every part of the query: the matches, each chain and
+    /// <c>_has</c> step, never a filter applied to a page afterwards.
     /// </summary>
-    public string? CompartmentPatient { get; set; }
+    public AccessBounds? Bounds { get; set; }
 
-    /// <summary>The resource types includes may return (those the caller may read), or null for every type.</summary>
-    public IReadOnlyList<string>? ReadableTypes { get; set; }
+    /// <summary>What <c>_include</c> and <c>_revinclude</c> may return (the caller's <c>r</c> scopes), or null for everything.</summary>
+    public AccessBounds? IncludeBounds { get; set; }
 
     /// <summary>Parameters the server does not know, ignored under lenient handling and reported back.</summary>
     public List<string> Ignored { get; } = [];

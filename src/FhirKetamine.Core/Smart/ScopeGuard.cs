@@ -1,12 +1,14 @@
 using System.Net;
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Search;
 using Hl7.Fhir.Model;
 
 namespace FhirKetamine.Core.Smart;
 
 /// <summary>
 /// Every interaction passes here before it touches storage (HTTP requests and each Bundle entry alike):
-/// the request's interaction and type must be covered by a granted scope, or it is refused with 403.
+/// the request's interaction and type must be covered by a granted scope, or it is refused with 403. What a
+/// read, search or history may then see is bounded in the query itself (<see cref="Bounds"/>).
 /// </summary>
 public static class ScopeGuard
 {
@@ -30,65 +32,26 @@ public static class ScopeGuard
 
         // System-level search and history span every type, so only a wildcard scope covers them.
         var type = request.ResourceType ?? "*";
-        var allowing = request.Access.Scopes.Where(s => s.Allows(type, permission.Value)).ToList();
+        var allowing = request.Access.Scopes.Where(s => s.Grants(type, permission.Value)).ToList();
         if (allowing.Count == 0)
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                 $"The access token does not grant '{permission}' on {type}.");
         }
 
-        if (allowing.All(s => s.Context == "patient"))
-        {
-            DemandPatientCompartment(request, type, permission.Value);
-        }
-    }
-
-    /// <summary>
-    /// The patient whose compartment bounds a search, when the search type is granted only through <c>patient/</c>
-    /// scopes; null otherwise. The search engine applies it as a predicate to the matches, every chain and
-    /// <c>_has</c> step and every include level, so nothing outside the compartment is ever read.
-    /// </summary>
-    public static string? CompartmentOf(FhirRequest request)
-    {
-        var type = request.ResourceType ?? "*";
-        var allowing = request.Access.Scopes.Where(s => s.Allows(type, 's')).ToList();
-        return allowing.Count > 0 && allowing.All(s => s.Context == "patient") ? request.Access.PatientId ?? string.Empty : null;
-    }
-
-    /// <summary>The resource types the caller may read (what _include and _revinclude may return), or null for every type.</summary>
-    public static IReadOnlyList<string>? ReadableTypes(SmartAccess access)
-    {
-        var reading = access.Scopes.Where(s => s.Filter is null && s.Permissions.Contains('r', StringComparison.Ordinal)).ToList();
-        return reading.Any(s => s.ResourceType == "*") ? null : reading.Select(s => s.ResourceType).Distinct().ToList();
-    }
-
-    /// <summary>
-    /// A grant only through <c>patient/</c> scopes stays inside its patient's compartment. Checked on the request
-    /// alone, so for now: its own Patient (read, vread, history, search by <c>_id</c>) and searches of other types
-    /// with <c>patient=</c> or <c>subject=</c> naming that patient. Such a search may chain, use <c>_has</c>,
-    /// <c>_include</c> and <c>_revinclude</c>: the engine bounds each of those by the compartment too
-    /// (<see cref="CompartmentOf"/>). Everything else is refused with 403 (deny by default) until the compartment
-    /// check on loaded resources lands.
-    /// </summary>
-    private static void DemandPatientCompartment(FhirRequest request, string type, char permission)
-    {
-        var patientId = request.Access.PatientId;
-        var allowed = patientId is not null && (request.Interaction, type) switch
-        {
-            (Interaction.Read or Interaction.VRead or Interaction.HistoryInstance, "Patient") => request.Id == patientId,
-            (Interaction.SearchType, "Patient") => Values(request, "_id").ToList() is [var id] && id == patientId,
-            (Interaction.SearchType, _) => Values(request, "patient").Concat(Values(request, "subject")).ToList() is [var reference]
-                && (reference == patientId || reference == "Patient/" + patientId),
-            _ => false,
-        };
-        if (!allowed)
+        // Reads and searches are bounded by the search engine (ScopeBounds: compartment and granular filters, in the
+        // query). A write is checked on the request alone, so it needs a scope without a compartment or a filter.
+        if (permission is 'c' or 'u' or 'd' && !allowing.Any(s => s.Filter is null && s.Context != "patient"))
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                $"A patient-context token reaches only its patient's compartment: '{permission}' on {type} must name that patient (e.g. {type}?patient=…).");
+                $"'{permission}' on {type} is granted only within a patient's compartment or a granular filter, which this server enforces on reads and searches only.");
         }
     }
 
-    private static IEnumerable<string> Values(FhirRequest request, string name) =>
-        request.Parameters.Where(p => p.Key == name || p.Key.StartsWith(name + ":", StringComparison.Ordinal))
-            .SelectMany(p => p.Value.Split(','));
+    /// <summary>
+    /// What a read (<c>r</c>) or search (<c>s</c>) may see, for the search engine to apply as a predicate; null when the
+    /// grant is unrestricted (<see cref="ScopeBounds"/>).
+    /// </summary>
+    public static AccessBounds? Bounds(FhirRequest request, char permission, SearchQueryParser parser) =>
+        ScopeBounds.Of(request.Access, permission, parser);
 }

@@ -2,8 +2,8 @@ namespace FhirKetamine.Core.Smart;
 
 /// <summary>
 /// One SMART resource scope, v1 (<c>patient/Observation.read</c>) or v2 (<c>system/Observation.rs</c>),
-/// normalised to v2 permission letters. Granular v2 filters (<c>?category=…</c>) are kept for the
-/// SMART issue's enforcement; the foundation checks context, type and permissions.
+/// normalised to v2 permission letters, with its granular v2 filter (<c>?category=…</c>, <c>?code=…</c>), which
+/// reads and searches enforce as search predicates (<see cref="ScopeBounds"/>).
 /// </summary>
 public sealed record SmartScope(string Context, string ResourceType, string Permissions, string? Filter)
 {
@@ -43,12 +43,14 @@ public sealed record SmartScope(string Context, string ResourceType, string Perm
     }
 
     /// <summary>
-    /// True when this scope grants <paramref name="permission"/> on <paramref name="resourceType"/>.
-    /// A granular v2 scope (<c>?category=…</c>) grants nothing yet: its filter is not enforced, and
-    /// ignoring it would over-grant (every Observation for <c>Observation.rs?category=vital-signs</c>).
+    /// True when this scope grants <paramref name="permission"/> on <paramref name="resourceType"/> unconditionally.
+    /// A granular v2 scope (<c>?category=…</c>) does not: it grants only the resources matching its filter, which
+    /// the search engine enforces (<see cref="ScopeBounds"/>); callers that cannot apply it treat it as nothing.
     /// </summary>
-    public bool Allows(string resourceType, char permission) =>
-        Filter is null
-        && (ResourceType == "*" || ResourceType == resourceType)
+    public bool Allows(string resourceType, char permission) => Filter is null && Grants(resourceType, permission);
+
+    /// <summary>True when this scope grants <paramref name="permission"/> on some or all resources of <paramref name="resourceType"/>.</summary>
+    public bool Grants(string resourceType, char permission) =>
+        (ResourceType == "*" || ResourceType == resourceType)
         && Permissions.Contains(permission, StringComparison.Ordinal);
 }

@@ -60,7 +60,7 @@ public sealed partial class ActiveSubscriptions(FhirSerialization fhir, SearchQu
             {
                 var access = SmartAccess.FromScopeString(owner.ClientId, owner.FhirUser, owner.PatientId, owner.Scopes);
                 var criteria = SubscriptionCriteria.Parse(subscription.Criteria, parser);
-                criteria.CompartmentPatient = SubscriptionScopes.CompartmentOf(access, criteria.ResourceType);
+                criteria.Bounds = ScopeBounds.Of(access, 's', parser); // the owner's compartment and granular filters, as in its searches
                 active.Add(new ActiveSubscription(row.LogicalId, SubscriptionChannels.Of(subscription), criteria, access));
             }
             catch (FhirException e)

@@ -9,7 +9,7 @@ namespace FhirKetamine.Server.Pages;
 internal static class ConsentPage
 {
     public static IResult Render(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, IReadOnlyList<string> offered,
-        IReadOnlyList<PatientPicker.Choice> patients, bool wantsPatient)
+        IReadOnlyList<PatientPicker.Choice> patients, bool wantsPatient, string? launchPatient = null)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         var parameters = request.GetParameters().Where(p => p.Key != "patient_search").ToList();
@@ -32,6 +32,11 @@ internal static class ConsentPage
         foreach (var (name, value) in parameters)
         {
             body.Append(Html.Hidden(name, value.ToString()));
+        }
+
+        if (launchPatient is not null)
+        {
+            body.Append("<p>Patient (from the EHR launch): <strong>").Append(Html.E(launchPatient)).Append("</strong></p>");
         }
 
         if (wantsPatient)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -15,13 +16,16 @@ namespace FhirKetamine.Server.Smart;
 /// <summary>
 /// <c>/connect/authorize</c> after OpenIddict has checked the client, redirect URI and PKCE (S256 only):
 /// no login cookie → the login page; then the consent page (scopes, and the patient picker for
-/// <c>launch/patient</c>); its POST (antiforgery-checked) issues the code with the user, fhirUser and patient.
+/// <c>launch/patient</c>, none for an EHR launch: <see cref="EhrLaunch"/>); its POST (antiforgery-checked) issues the
+/// code with the user, fhirUser and patient.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
     private const string LaunchPatient = "launch/patient";
+    private const string Launch = "launch";
 
-    public static async Task<IResult> AuthorizeAsync(HttpContext http, IAntiforgery antiforgery, IOptions<SmartOptions> options, PatientPicker picker)
+    public static async Task<IResult> AuthorizeAsync(HttpContext http, IAntiforgery antiforgery, IOptions<SmartOptions> options, PatientPicker picker,
+        IOptionsMonitor<OpenIddictServerOptions> server)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenIddict request.");
         var login = await http.AuthenticateAsync(SmartServer.LoginScheme);
@@ -34,11 +38,24 @@ internal static class AuthorizeEndpoint
 
         var client = options.Value.Clients.FirstOrDefault(c => c.ClientId == request.ClientId);
         var offered = client is null ? [] : ScopeGrant.Intersect(request.GetScopes(), client.ScopeList);
-        var wantsPatient = offered.Contains(LaunchPatient);
+        // EHR launch: the launch id carries the patient, so there is no picker.
+        string? launchPatient = null;
+        if (offered.Contains(Launch))
+        {
+            launchPatient = request.GetParameter(Launch)?.ToString() is { Length: > 0 } launch
+                ? await EhrLaunch.PatientOfAsync(launch, request.ClientId, server.CurrentValue)
+                : null;
+            if (launchPatient is null)
+            {
+                return Reject(OpenIddictConstants.Errors.InvalidRequest, "The 'launch' scope needs a valid 'launch' parameter from the EHR (it may have expired).");
+            }
+        }
+
+        var wantsPatient = offered.Contains(LaunchPatient) && launchPatient is null;
         if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.HasFormContentType || http.Request.Form["consent"].Count == 0)
         {
             var patients = wantsPatient ? await picker.ListAsync(http.Request.Query["patient_search"].ToString(), http.RequestAborted) : [];
-            return ConsentPage.Render(http, antiforgery, request, offered, patients, wantsPatient);
+            return ConsentPage.Render(http, antiforgery, request, offered, patients, wantsPatient, launchPatient);
         }
 
         if (!await antiforgery.IsRequestValidAsync(http))
@@ -49,15 +66,11 @@ internal static class AuthorizeEndpoint
         var form = http.Request.Form;
         if (form["consent"] != "allow")
         {
-            return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
-            {
-                [OpenIddictServerAspNetCoreConstants.Properties.Error] = OpenIddictConstants.Errors.AccessDenied,
-                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The user denied the request.",
-            }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+            return Reject(OpenIddictConstants.Errors.AccessDenied, "The user denied the request.");
         }
 
         var granted = offered.Where(s => form["scope_grant"].Contains(s)).ToList();
-        string? patient = null;
+        string? patient = granted.Contains(Launch) ? launchPatient : null;
         if (wantsPatient && granted.Contains(LaunchPatient))
         {
             patient = form["patient"].ToString();
@@ -87,4 +100,11 @@ internal static class AuthorizeEndpoint
         });
         return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    private static IResult Reject(string error, string description) =>
+        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 }

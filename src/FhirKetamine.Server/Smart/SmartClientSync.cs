@@ -10,7 +10,7 @@ namespace FhirKetamine.Server.Smart;
 /// configured clients are created or updated, clients no longer configured are removed.
 /// Scope limits are ours (<see cref="FhirKetamine.Core.Smart.ScopeGrant"/>), so no scope permissions are stored.
 /// </summary>
-internal sealed partial class SmartClientSync(IServiceScopeFactory scopes, IOptions<SmartOptions> options, ILogger<SmartClientSync> logger) : IHostedService
+internal sealed partial class SmartClientSync(IServiceScopeFactory scopes, IOptions<SmartOptions> options, ClientJwks jwks, ILogger<SmartClientSync> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -19,7 +19,14 @@ internal sealed partial class SmartClientSync(IServiceScopeFactory scopes, IOpti
         var configured = options.Value.Clients.Where(c => !string.IsNullOrWhiteSpace(c.ClientId)).ToList();
         foreach (var client in configured)
         {
-            var descriptor = Describe(client);
+            // A JwksUrl client whose keys cannot be fetched now is registered on its first assertion (ClientJwks.Refresh).
+            var keys = string.IsNullOrWhiteSpace(client.JwksUrl) ? null : await jwks.GetAsync(client, null, cancellationToken);
+            if (!string.IsNullOrWhiteSpace(client.JwksUrl) && keys is null)
+            {
+                continue;
+            }
+
+            var descriptor = Describe(client, keys);
             if (await manager.FindByClientIdAsync(client.ClientId, cancellationToken) is { } existing)
             {
                 await manager.UpdateAsync(existing, descriptor, cancellationToken);
@@ -50,7 +57,7 @@ internal sealed partial class SmartClientSync(IServiceScopeFactory scopes, IOpti
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    internal static OpenIddictApplicationDescriptor Describe(SmartClientOptions client)
+    internal static OpenIddictApplicationDescriptor Describe(SmartClientOptions client, JsonWebKeySet? fetchedKeys = null)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
@@ -61,6 +68,10 @@ internal sealed partial class SmartClientSync(IServiceScopeFactory scopes, IOpti
         if (!string.IsNullOrWhiteSpace(client.Jwks))
         {
             descriptor.JsonWebKeySet = JsonWebKeySet.Create(client.Jwks);
+        }
+        else if (fetchedKeys is not null)
+        {
+            descriptor.JsonWebKeySet = fetchedKeys;
         }
 
         if (client.Kind == "Confidential" && !string.IsNullOrEmpty(client.ClientSecret))

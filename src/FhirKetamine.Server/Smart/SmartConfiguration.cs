@@ -27,13 +27,13 @@ internal static class SmartConfiguration
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["scopes_supported"] = new[]
             {
-                "openid", "fhirUser", "launch/patient", "offline_access",
+                "openid", "fhirUser", "launch", "launch/patient", "offline_access",
                 "system/*.cruds", "system/*.read", "user/*.cruds", "user/*.read", "patient/*.rs", "patient/*.read",
             },
             ["capabilities"] = new[]
             {
-                "launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
-                "context-standalone-patient", "sso-openid-connect", "permission-offline", "permission-patient",
+                "launch-standalone", "launch-ehr", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
+                "context-standalone-patient", "context-ehr-patient", "sso-openid-connect", "permission-offline", "permission-patient",
                 "permission-user", "permission-v1", "permission-v2",
             },
         });

@@ -15,5 +15,6 @@ internal static class SmartEndpoints
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.AuthorizeAsync).AllowAnonymous().DisableAntiforgery();
         app.MapGet("/connect/login", Pages.LoginPage.Show).AllowAnonymous();
         app.MapPost("/connect/login", Pages.LoginPage.SubmitAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapEhrLaunch();
     }
 }

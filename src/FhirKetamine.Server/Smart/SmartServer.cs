@@ -24,6 +24,8 @@ internal static class SmartServer
         services.AddHostedService<SmartClientSync>();
         services.AddAntiforgery();
         services.AddScoped<PatientPicker>();
+        services.AddSingleton<ClientJwks>();
+        services.AddHttpClient(ClientJwks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
 
         services.AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<FhirDbContext>())
@@ -46,7 +48,8 @@ internal static class SmartServer
                     o.SetIssuer(new Uri(issuer));
                 }
 
-                o.AddEventHandler(ClientAssertionHandlers.AcceptSmartAssertion)
+                o.AddEventHandler(ClientJwks.Refresh)
+                    .AddEventHandler(ClientAssertionHandlers.AcceptSmartAssertion)
                     .AddEventHandler(ClientAssertionHandlers.MarkAsClientAssertion)
                     .AddEventHandler(ClientAssertionHandlers.RefuseReplayAndLongLife)
                     .AddEventHandler(ClientAssertionHandlers.ReportAssertionErrorsAsInvalidClient);

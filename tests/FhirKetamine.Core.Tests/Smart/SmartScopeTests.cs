@@ -21,13 +21,15 @@ public sealed class SmartScopeTests
     }
 
     [Fact]
-    public void A_granular_scope_grants_nothing_until_its_filter_is_enforced()
+    public void A_granular_scope_grants_only_through_its_filter()
     {
         var scope = SmartScope.Parse("patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs");
 
         Assert.NotNull(scope);
         Assert.Equal("category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs", scope.Filter);
         Assert.False(scope.Allows("Observation", 'r'));
+        Assert.True(scope.Grants("Observation", 'r'));
+        Assert.False(scope.Grants("Observation", 'c'));
     }
 
     [Theory]

@@ -24,7 +24,7 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
     {
         var (mine, other) = await TwoPatientsAsync();
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        using var browser = Browser();
+        using var browser = Browser(server);
 
         var code = await LaunchAsync(browser, Challenge(verifier), "S256", mine);
         using var tokenResponse = await browser.PostAsync("/connect/token", Form(new()
@@ -49,7 +49,8 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         {
             using var response = await fhir.GetAsync(path);
             var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
+            // Refused, not found, or (searches and history) bounded by the compartment predicate: never the other patient.
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
             Assert.DoesNotContain("Zed", body, StringComparison.Ordinal);
         }
 
@@ -66,7 +67,7 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
     public async Task Plain_pkce_and_a_wrong_verifier_are_refused()
     {
         var (mine, _) = await TwoPatientsAsync();
-        using var browser = Browser();
+        using var browser = Browser(server);
         using var plain = await browser.GetAsync(AuthorizeUrl("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq", "plain"));
         Assert.DoesNotContain("/connect/login", plain.Headers.Location?.ToString() ?? "", StringComparison.Ordinal);
 
@@ -83,14 +84,18 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
     [Fact]
     public async Task Login_form_without_its_antiforgery_token_is_refused()
     {
-        using var browser = Browser();
+        using var browser = Browser(server);
         using var response = await browser.PostAsync("/connect/login", Form(new() { ["username"] = "rivera", ["password"] = "correct horse", ["returnUrl"] = "/connect/authorize" }));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    private async Task<string> LaunchAsync(HttpClient browser, string challenge, string method, string patient)
+    /// <summary>
+    /// Fills the login and consent forms as a browser would and returns the code. With <paramref name="patient"/> the
+    /// picker must offer it and it is chosen; with an EHR <paramref name="launch"/> the page must not show a picker.
+    /// </summary>
+    internal static async Task<string> LaunchAsync(HttpClient browser, string challenge, string method, string? patient, string scope = Scope, string? launch = null, string clientId = "app")
     {
-        using var start = await browser.GetAsync(AuthorizeUrl(challenge, method));
+        using var start = await browser.GetAsync(AuthorizeUrl(challenge, method, scope, launch, clientId));
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         var loginUrl = start.Headers.Location!.ToString();
         Assert.StartsWith("/connect/login", loginUrl, StringComparison.Ordinal);
@@ -100,9 +105,18 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         Assert.Equal(HttpStatusCode.Redirect, loggedIn.StatusCode);
 
         var consentPage = await browser.GetStringAsync(loggedIn.Headers.Location);
-        Assert.Contains($"value=\"{patient}\"", consentPage, StringComparison.Ordinal);
-        var fields = Hidden(consentPage).Concat(Scope.Split(' ').Select(s => KeyValuePair.Create("scope_grant", s)))
-            .Append(KeyValuePair.Create("patient", patient)).Append(KeyValuePair.Create("consent", "allow"));
+        var fields = Hidden(consentPage).Concat(scope.Split(' ').Select(s => KeyValuePair.Create("scope_grant", s)));
+        if (patient is not null)
+        {
+            Assert.Contains($"value=\"{patient}\"", consentPage, StringComparison.Ordinal);
+            fields = fields.Append(KeyValuePair.Create("patient", patient));
+        }
+        else
+        {
+            Assert.DoesNotContain("<select", consentPage, StringComparison.Ordinal);
+        }
+
+        fields = fields.Append(KeyValuePair.Create("consent", "allow"));
         using var consented = await browser.PostAsync("/connect/authorize", new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, consented.StatusCode);
         var callback = consented.Headers.Location!.ToString();
@@ -111,14 +125,15 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         return Uri.UnescapeDataString(CodeParameter().Match(callback).Groups[1].Value);
     }
 
-    internal static string AuthorizeUrl(string challenge, string method) =>
-        "/connect/authorize?response_type=code&client_id=app&redirect_uri=" + Uri.EscapeDataString(Redirect)
-        + "&scope=" + Uri.EscapeDataString(Scope) + "&state=s-1&aud=" + Uri.EscapeDataString("http://localhost/fhir")
-        + "&code_challenge=" + challenge + "&code_challenge_method=" + method;
+    internal static string AuthorizeUrl(string challenge, string method, string scope = Scope, string? launch = null, string clientId = "app") =>
+        $"/connect/authorize?response_type=code&client_id={clientId}&redirect_uri=" + Uri.EscapeDataString(Redirect)
+        + "&scope=" + Uri.EscapeDataString(scope) + "&state=s-1&aud=" + Uri.EscapeDataString("http://localhost/fhir")
+        + "&code_challenge=" + challenge + "&code_challenge_method=" + method
+        + (launch is null ? string.Empty : "&launch=" + Uri.EscapeDataString(launch));
 
     internal static string Challenge(string verifier) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
 
-    private HttpClient Browser() => server.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    internal static HttpClient Browser(SmartServerFactory server) => server.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     private async Task<(string Mine, string Other)> TwoPatientsAsync()
     {
@@ -141,7 +156,7 @@ public sealed partial class AppLaunchTests(SmartServerFactory server) : IClassFi
         HiddenInput().Matches(html).GroupBy(m => WebUtility.HtmlDecode(m.Groups[1].Value))
             .ToDictionary(g => g.Key, g => WebUtility.HtmlDecode(g.First().Groups[2].Value));
 
-    private static FormUrlEncodedContent Form(Dictionary<string, string> fields) => new(fields);
+    internal static FormUrlEncodedContent Form(Dictionary<string, string> fields) => new(fields);
 
     [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
     private static partial Regex HiddenInput();

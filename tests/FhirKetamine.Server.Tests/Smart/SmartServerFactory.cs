@@ -9,12 +9,16 @@ using Microsoft.IdentityModel.Tokens;
 namespace FhirKetamine.Server.Tests.Smart;
 
 /// <summary>
-/// The real server with Auth:Mode=Embedded on its own database (SQLite, or PostgreSQL in CI's second run), and three registered clients whose keys
-/// the tests hold: an EHR (RS384, system/*.cruds), a device gateway (ES384, create-only) and a public app.
+/// The real server with Auth:Mode=Embedded on its own database (SQLite, or PostgreSQL in CI's second run), and four registered clients: an EHR
+/// (RS384, system/*.cruds) and a device gateway (ES384, create-only) whose keys the tests hold, a public app and a
+/// confidential app with a client secret.
 /// </summary>
 public sealed class SmartServerFactory : WebApplicationFactory<Program>
 {
     public const string TokenEndpoint = "http://localhost/connect/token";
+
+    /// <summary>The client secret of <c>portal</c>, a confidential (symmetric) app client.</summary>
+    public const string PortalSecret = "portal-secret-7f3a9c";
 
     public SmartServerFactory()
     {
@@ -61,7 +65,12 @@ public sealed class SmartServerFactory : WebApplicationFactory<Program>
         builder.UseSetting("Smart:Clients:2:ClientId", "app");
         builder.UseSetting("Smart:Clients:2:Kind", "Public");
         builder.UseSetting("Smart:Clients:2:RedirectUris:0", "http://localhost/app/callback");
-        builder.UseSetting("Smart:Clients:2:Scopes", "openid fhirUser launch/patient offline_access patient/*.rs");
+        builder.UseSetting("Smart:Clients:2:Scopes", "openid fhirUser launch launch/patient offline_access patient/*.rs");
+        builder.UseSetting("Smart:Clients:3:ClientId", "portal");
+        builder.UseSetting("Smart:Clients:3:Kind", "Confidential");
+        builder.UseSetting("Smart:Clients:3:ClientSecret", PortalSecret);
+        builder.UseSetting("Smart:Clients:3:RedirectUris:0", "http://localhost/app/callback");
+        builder.UseSetting("Smart:Clients:3:Scopes", "openid fhirUser launch/patient offline_access patient/*.rs");
         builder.UseSetting("Smart:Users:0:Username", "rivera");
         builder.UseSetting("Smart:Users:0:Password", "correct horse");
         builder.UseSetting("Smart:Users:0:FhirUser", "Practitioner/dr-rivera");
