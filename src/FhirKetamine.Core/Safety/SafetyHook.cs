@@ -29,7 +29,7 @@ public sealed class SafetyHook(SafetyThresholds thresholds, SafetyLedger ledger,
         }
 
         var resource = write.Written.Resource;
-        if (resource is null || write.Written.Id is not { } id)
+        if (resource is null || write.Written.Id is not { } id || write.Request.Access.IsHistoricalImport)
         {
             return;
         }

@@ -15,6 +15,15 @@ public sealed record SmartAccess(string? ClientId, string? FhirUser, string? Pat
     /// </summary>
     public static SmartAccess Unrestricted { get; } = new(null, null, null, [new SmartScope("system", "*", "cruds", null)]);
 
+    /// <summary>
+    /// The server loading records that happened elsewhere (the demo clinic): every permission, and the safety rules do
+    /// not run, since those records already carry their Flags and DetectedIssues.
+    /// </summary>
+    public static SmartAccess HistoricalImport { get; } = Unrestricted with { IsHistoricalImport = true };
+
+    /// <summary>True for <see cref="HistoricalImport"/>: the writes record past events, not new readings.</summary>
+    public bool IsHistoricalImport { get; init; }
+
     public static SmartAccess FromScopeString(string? clientId, string? fhirUser, string? patientId, string scopes) =>
         new(clientId, fhirUser, patientId,
             scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(SmartScope.Parse).OfType<SmartScope>().ToList());

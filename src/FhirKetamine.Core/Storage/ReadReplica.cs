@@ -19,7 +19,7 @@ public sealed class ReadReplicaOptions
 /// after a create may not find it yet (the CapabilityStatement and README say so). Scoped; the replica's
 /// context is opened only when first used.
 /// </summary>
-public sealed class ReadReplica(ReadReplicaOptions options, FhirDbContext primary, SearchExecutor primarySearch, IServiceProvider services) : IAsyncDisposable
+public sealed class ReadReplica(ReadReplicaOptions options, FhirDbContext primary, SearchExecutor primarySearch, IServiceProvider services) : IDisposable, IAsyncDisposable
 {
     private FhirDbContext? _replica;
     private SearchExecutor? _replicaSearch;
@@ -33,6 +33,8 @@ public sealed class ReadReplica(ReadReplicaOptions options, FhirDbContext primar
     public SearchExecutor Search => UsePrimary ? primarySearch : _replicaSearch ??= ActivatorUtilities.CreateInstance<SearchExecutor>(services, Context);
 
     private bool UsePrimary => options.Options is null || primary.Database.CurrentTransaction is not null;
+
+    public void Dispose() => _replica?.Dispose(); // a scope disposed synchronously (tests, tools) disposes it this way
 
     public ValueTask DisposeAsync() => _replica?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -41,7 +41,8 @@ internal sealed partial class DemoClinic(IServiceScopeFactory scopes, ILogger<De
         }
 
         var processor = scope.ServiceProvider.GetRequiredService<BundleProcessor>();
-        await processor.ProcessAsync(bundle, SmartAccess.Unrestricted, "http://localhost/fhir", cancellationToken);
+        // Past events with their own Flags and DetectedIssues: the safety rules must not raise them a second time.
+        await processor.ProcessAsync(bundle, SmartAccess.HistoricalImport, "http://localhost/fhir", cancellationToken);
         LogSeeded(logger, bundle.Entry.Count);
     }
 

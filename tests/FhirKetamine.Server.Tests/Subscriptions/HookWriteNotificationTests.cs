@@ -21,7 +21,12 @@ public sealed class HookWriteNotificationTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _withRule = _server.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddScoped<IWriteHook, TachycardiaFlag>()));
+        // The stand-in rule alone: the real safety rules would flag the same heart rate too.
+        _withRule = _server.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Safety:Enabled", "false");
+            b.ConfigureTestServices(s => s.AddScoped<IWriteHook, TachycardiaFlag>());
+        });
         return Task.CompletedTask;
     }
 
