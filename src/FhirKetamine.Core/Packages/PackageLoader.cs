@@ -50,10 +50,21 @@ public sealed partial class PackageLoader(ResourceInteractions rest, FhirSeriali
             resource.Meta ??= new Meta();
             resource.Meta.Tag.RemoveAll(t => t.System == tag.System);
             resource.Meta.Tag.Add(tag);
-            await rest.UpdateAsync(new FhirRequest(Interaction.Update, SmartAccess.Unrestricted)
+            try
             {
-                ResourceType = resource.TypeName, Id = resource.Id, Resource = resource,
-            }, ct);
+                await rest.UpdateAsync(new FhirRequest(Interaction.Update, SmartAccess.Unrestricted)
+                {
+                    ResourceType = resource.TypeName, Id = resource.Id, Resource = resource,
+                }, ct);
+            }
+            catch (FhirException ex)
+            {
+                var issues = ex.Outcome.Issue
+                    .Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
+                    .Select(i => $"{i.Details?.Text ?? i.Diagnostics} ({string.Join(", ", i.Expression)})");
+                throw new InvalidOperationException(
+                    $"Package {name}#{version}: {fileName} was refused ({(int)ex.Status}): {string.Join("; ", issues)}", ex);
+            }
             loaded++;
         }
 

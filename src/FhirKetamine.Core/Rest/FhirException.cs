@@ -40,6 +40,11 @@ public sealed class FhirException : Exception
     public static FhirException PreconditionFailed(string diagnostics) =>
         new(HttpStatusCode.PreconditionFailed, OperationOutcome.IssueType.Conflict, diagnostics);
 
+    /// <summary>The message of the most severe issue (a validator's outcome may open with information or trace issues).</summary>
     private static string FirstDiagnostics(OperationOutcome outcome) =>
-        outcome.Issue.Select(i => i.Diagnostics ?? i.Details?.Text).FirstOrDefault(d => d is not null) ?? "FHIR error";
+        outcome.Issue
+            .Where(i => (i.Details?.Text ?? i.Diagnostics) is not null)
+            .OrderBy(i => i.Severity ?? OperationOutcome.IssueSeverity.Information)
+            .Select(i => i.Details?.Text ?? i.Diagnostics)
+            .FirstOrDefault() ?? "FHIR error";
 }

@@ -6,12 +6,13 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// One caller at a time into the wrapped resolver (the <see cref="SnapshotSource"/>): two threads generating
 /// snapshots on one cold stack gave false errors ("Invalid snapshot generator state", VALIDATION.md trap 3).
-/// Sits under the <see cref="CachedResolver"/>, so warm lookups never get here.
+/// Sits under the <see cref="CachedResolver"/>, so warm lookups never get here. The gate is process-wide: every
+/// context's snapshots are generated from the same core R4 instances (see <see cref="LockingSchemaResolver"/>).
 /// </summary>
 #pragma warning disable CS0618 // the obsolete members are part of the interface and only forwarded
 internal sealed class SerializedResolver(IAsyncResourceResolver inner) : IAsyncResourceResolver
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private static readonly SemaphoreSlim Gate = new(1, 1);
 
     public Task<Resource?> ResolveByUriAsync(string uri) => OneAtATimeAsync(() => inner.ResolveByUriAsync(uri));
 
@@ -23,14 +24,14 @@ internal sealed class SerializedResolver(IAsyncResourceResolver inner) : IAsyncR
 
     private async Task<T> OneAtATimeAsync<T>(Func<Task<T>> work)
     {
-        await _gate.WaitAsync();
+        await Gate.WaitAsync();
         try
         {
             return await work();
         }
         finally
         {
-            _gate.Release();
+            Gate.Release();
         }
     }
 }
