@@ -11,7 +11,8 @@ namespace FhirKetamine.Core.Packages;
 /// Loads the conformance resources of a FHIR NPM package folder (its <c>package.json</c> and one JSON file
 /// per resource) into the store, so they are readable and searchable like any resource
 /// (<c>GET /fhir/StructureDefinition?url=…</c>). Idempotent: a resource already stored at the same
-/// version of the package is left alone; a newer package version replaces it as a new version.
+/// version of the package is left alone; a newer package version replaces it as a new version; one that a client
+/// replaced without the package tag (a clinic's own thresholds) is kept, with a warning in the log.
 /// </summary>
 public sealed partial class PackageLoader(ResourceInteractions rest, FhirSerialization fhir, ILogger<PackageLoader> logger)
 {
@@ -42,9 +43,15 @@ public sealed partial class PackageLoader(ResourceInteractions rest, FhirSeriali
                 throw new InvalidOperationException($"Package resource {fileName} has no id.");
             }
 
-            if (await IsCurrentAsync(resource, tag, ct))
+            switch (await StoredStateAsync(resource, tag, ct))
             {
-                continue;
+                case Stored.Current:
+                    continue;
+                case Stored.ByClient:
+                    // Stored without any package tag: a clinic replaced it through the API (an ObservationDefinition with
+                    // its own thresholds, say). Restoring the package's copy would silently undo that at every start.
+                    LogKeptClientVersion(logger, $"{resource.TypeName}/{resource.Id}", name ?? folder, version ?? "?");
+                    continue;
             }
 
             resource.Meta ??= new Meta();
@@ -72,20 +79,34 @@ public sealed partial class PackageLoader(ResourceInteractions rest, FhirSeriali
         return loaded;
     }
 
-    private async Task<bool> IsCurrentAsync(Resource resource, Coding tag, CancellationToken ct)
+    private async Task<Stored> StoredStateAsync(Resource resource, Coding tag, CancellationToken ct)
     {
         try
         {
             var stored = await rest.ReadAsync(new FhirRequest(Interaction.Read, SmartAccess.Unrestricted) { ResourceType = resource.TypeName, Id = resource.Id }, ct);
             var current = stored.Resource ?? fhir.ParseStored(stored.StoredJson!);
-            return current.Meta?.Tag.Any(t => t.System == tag.System && t.Code == tag.Code) == true;
+            var tags = current.Meta?.Tag.Where(t => t.System == tag.System).ToList() ?? [];
+            return tags.Count == 0 ? Stored.ByClient
+                : tags.Any(t => t.Code == tag.Code) ? Stored.Current
+                : Stored.OtherPackageVersion;
         }
         catch (FhirException ex) when (ex.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
-            return false;
+            return Stored.Missing;
         }
+    }
+
+    private enum Stored
+    {
+        Missing,
+        Current,
+        OtherPackageVersion,
+        ByClient,
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "FHIR package {Package}#{Version}: {Count} resource(s) loaded or updated")]
     private static partial void LogLoaded(ILogger logger, string package, string version, int count);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "{Resource} was replaced through the API without the package tag; kept it instead of {Package}#{Version}'s copy (DELETE it to get the package's back)")]
+    private static partial void LogKeptClientVersion(ILogger logger, string resource, string package, string version);
 }

@@ -33,7 +33,12 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
             http.Response.Headers.RetryAfter = "1";
         }
 
-        if (status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable)
+        if (exception is FhirException && status == HttpStatusCode.ServiceUnavailable)
+        {
+            // A 503 the server chose (a search timeout, an access that could not be audited): an event, not a bug.
+            LogUnavailable(logger, http.Request.Method, http.Request.Path, http.TraceIdentifier, exception.Message);
+        }
+        else if (status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable)
         {
             LogUnhandled(logger, exception, http.Request.Method, http.Request.Path, http.TraceIdentifier);
         }
@@ -93,6 +98,9 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "{Method} {Path} answered 503 (request {RequestId}): {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string requestId, string reason);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "{Method} {Path} refused with {Status}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string method, string path, int status, string reason);

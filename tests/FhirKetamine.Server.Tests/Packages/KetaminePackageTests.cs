@@ -32,4 +32,20 @@ public sealed class KetaminePackageTests(FhirServerFactory factory) : IClassFixt
 
         Assert.Equal(1, history.Total);
     }
+
+    [Fact]
+    public async Task A_package_resource_a_clinic_replaced_without_the_package_tag_survives_a_restart()
+    {
+        var thresholds = await (await _client.GetAsync("ObservationDefinition/heart-rate-thresholds")).ReadAsync<ObservationDefinition>();
+        thresholds.Meta!.Tag.Clear();
+        thresholds.PreferredReportName = "Heart rate (clinic's own limits)";
+        using var put = await _client.PutAsync("ObservationDefinition/heart-rate-thresholds", Fhir.Json(thresholds));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        await using var restarted = new FhirServerFactory(factory.Database) { OwnsDatabase = false };
+        var after = await (await restarted.CreateFhirClient().GetAsync("ObservationDefinition/heart-rate-thresholds")).ReadAsync<ObservationDefinition>();
+
+        Assert.Equal("Heart rate (clinic's own limits)", after.PreferredReportName);
+        Assert.Equal("2", after.Meta!.VersionId);
+    }
 }
