@@ -10,20 +10,13 @@ namespace FhirKetamine.Core.Subscriptions;
 /// <summary>
 /// What a Subscription's owner may receive: a subscription is a standing search, so its owner needs the
 /// search or read permission on the criteria's type (checked when the Subscription is written, 403 if not)
-/// and again before each notification leaves; an owner reaching that type only through <c>patient/</c>
-/// scopes is bounded by its patient's compartment when a write is matched.
+/// and again before each notification leaves. When a write is matched, the owner's grant bounds the match like a
+/// search of its own (<see cref="ScopeBounds"/>: a <c>patient/</c> scope's compartment, granular filters).
 /// </summary>
 public static class SubscriptionScopes
 {
     public static bool MayReceive(SmartAccess owner, string type) =>
         owner.Scopes.Any(s => s.Allows(type, 's') || s.Allows(type, 'r'));
-
-    /// <summary>The patient whose compartment bounds the matches, when the type is granted only through <c>patient/</c> scopes.</summary>
-    public static string? CompartmentOf(SmartAccess owner, string type)
-    {
-        var allowing = owner.Scopes.Where(s => s.Allows(type, 's') || s.Allows(type, 'r')).ToList();
-        return allowing.Count > 0 && allowing.All(s => s.Context == "patient") ? owner.PatientId ?? string.Empty : null;
-    }
 
     public static void DemandMayReceive(SmartAccess owner, string type)
     {

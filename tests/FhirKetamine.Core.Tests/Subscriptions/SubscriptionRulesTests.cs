@@ -31,15 +31,12 @@ public sealed class SubscriptionRulesTests
     }
 
     [Fact]
-    public void An_owner_receives_only_types_its_scopes_read_and_patient_scopes_bound_the_compartment()
+    public void An_owner_receives_only_types_its_scopes_read()
     {
         var system = SmartAccess.FromScopeString("ehr", null, null, "system/Subscription.cruds system/Observation.rs");
-        var patient = SmartAccess.FromScopeString("app", null, "p1", "patient/Observation.rs");
 
         Assert.True(SubscriptionScopes.MayReceive(system, "Observation"));
         Assert.False(SubscriptionScopes.MayReceive(system, "Patient"));
-        Assert.Null(SubscriptionScopes.CompartmentOf(system, "Observation"));
-        Assert.Equal("p1", SubscriptionScopes.CompartmentOf(patient, "Observation"));
         Assert.False(SubscriptionScopes.MayReceive(SmartAccess.FromScopeString("ehr", null, null, "system/Observation.rs?category=vital-signs"), "Observation"));
     }
 
