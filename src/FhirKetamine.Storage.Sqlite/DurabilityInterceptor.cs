@@ -5,23 +5,27 @@ namespace FhirKetamine.Storage.Sqlite;
 
 /// <summary>
 /// Every connection the server opens runs with <c>synchronous=FULL</c> (WAL is fsynced at each commit),
-/// so an acknowledged write is on disk; and with foreign keys enforced.
+/// so an acknowledged write is on disk; and with foreign keys enforced. Reads go through a memory map of the
+/// database file (<c>mmap_size</c>): every pooled connection then shares the operating system's page cache
+/// instead of re-reading pages into its own 2 MB cache, which a patient's few thousand vitals overflow
+/// (bench/README.md, <c>$ketamine-progress</c>). Pages written since the last checkpoint are read from the WAL as usual.
 /// </summary>
-internal sealed class DurabilityInterceptor : DbConnectionInterceptor
+internal sealed class DurabilityInterceptor(long mmapBytes) : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+    private readonly string _pragmas =
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = _pragmas;
         command.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = _pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -11,7 +11,10 @@ namespace FhirKetamine.Storage.Sqlite;
 /// </summary>
 public static class SqliteStorage
 {
-    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string connectionString)
+    /// <summary>The default of <c>Storage:Sqlite:MmapSizeMb</c>: how much of the database file reads may map (0: none).</summary>
+    public const long DefaultMmapBytes = 1L << 30;
+
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string connectionString, long mmapBytes = DefaultMmapBytes)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString)
         {
@@ -23,13 +26,13 @@ public static class SqliteStorage
             Directory.CreateDirectory(folder);
         }
 
-        services.AddDbContext<FhirDbContext>(options => Configure(options, builder.ToString()));
+        services.AddDbContext<FhirDbContext>(options => Configure(options, builder.ToString(), mmapBytes));
         return services;
     }
 
-    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+    public static void Configure(DbContextOptionsBuilder options, string connectionString, long mmapBytes = DefaultMmapBytes) =>
         options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(typeof(SqliteStorage).Assembly.GetName().Name))
-            .AddInterceptors(new DurabilityInterceptor(), new InterruptOnCancelInterceptor());
+            .AddInterceptors(new DurabilityInterceptor(mmapBytes), new InterruptOnCancelInterceptor());
 
     /// <summary>Sets WAL once per file (it persists) and FULL sync on every connection (it does not).</summary>
     public static void EnableWal(string connectionString)

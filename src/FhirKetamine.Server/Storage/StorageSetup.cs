@@ -21,10 +21,11 @@ public static partial class StorageSetup
         switch (provider)
         {
             case "Sqlite":
-                services.AddSqliteStorage(SqliteFile(connectionString, environment));
+                var mmapBytes = Math.Max(0, configuration.GetValue("Storage:Sqlite:MmapSizeMb", SqliteStorage.DefaultMmapBytes >> 20)) << 20;
+                services.AddSqliteStorage(SqliteFile(connectionString, environment), mmapBytes);
                 if (readOnly is not null)
                 {
-                    SqliteStorage.Configure(readOnly, SqliteFile(configuration.GetConnectionString("FhirReadOnly")!, environment));
+                    SqliteStorage.Configure(readOnly, SqliteFile(configuration.GetConnectionString("FhirReadOnly")!, environment), mmapBytes);
                 }
 
                 break;
