@@ -16,11 +16,11 @@ namespace FhirKetamine.Core.Progress;
 
 /// <summary>
 /// <c>$ketamine-progress</c> (the IG's OperationDefinition): one patient's treatment progress as a Parameters
-/// resource, computed from the stored data in three set-based queries, whatever the number of sessions:
-/// (1) the patient's clinical resources (infusions, administrations, sessions, plans, flags, detected issues,
-/// adverse events, and the PHQ-9, GAD-7, weight and blood-pressure Observations) with their JSON; (2) the
-/// heart-rate and SpO2 readings as (time, value) rows straight from the search index, never parsed; and the
-/// patient row itself. Every figure carries the references of the resources it was read from.
+/// resource, computed from the stored data in a few set-based queries, whatever the number of sessions:
+/// the patient row; (1) one pass over the patient's Observations with a code of interest as search-index rows
+/// (code, time, value), so the heart-rate and SpO2 readings are summarised without being parsed; (2) the clinical
+/// resources (infusions, administrations, sessions, plans, flags, detected issues, adverse events, and the PHQ-9,
+/// GAD-7, weight and blood-pressure Observations found by the first) with their JSON. Every figure carries the references of the resources it was read from.
 /// </summary>
 public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, TimeProvider clock)
 {
@@ -43,6 +43,7 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
     private static readonly string[] SpO2 = ["2708-6", "59408-5"];
     private static readonly string[] ObservationCodes = [Phq9Total, Gad7Total, BodyWeight, BloodPressure];
     private static readonly string[] VitalCodes = [HeartRate, .. SpO2];
+    private static readonly string[] CodedObservations = [.. ObservationCodes, .. VitalCodes];
     private static readonly string[] RecordTypes = ["Procedure", "MedicationAdministration", "Encounter", "CarePlan", "Flag", "DetectedIssue", "AdverseEvent"];
     private static readonly string[] PatientParameters = ["patient", "subject"];
 
@@ -61,22 +62,33 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         var observations = access.CanRead("Observation");
         var left = RecordTypes.Prepend("Observation").Where(t => !access.CanRead(t)).ToList();
 
-        // Query 1: the clinical record, one row per resource with its current JSON.
+        // Query 1: one pass over the patient's Observations that carry a code of interest, straight from the search
+        // index: (key, code, time, value). The vitals are summarised from these rows, never parsed; the scores, weights
+        // and blood pressures are the keys whose JSON query 2 reads. (Two queries used to probe each Observation's
+        // code twice: once to pick the record's, once for the readings.)
+        var coded = observations
+            ? await (from x in db.ReferenceIndex
+                     where x.ResourceType == "Observation" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == id
+                     join c in db.TokenIndex on x.ResourceKey equals c.ResourceKey
+                     where c.ParamName == "code" && c.System == Loinc && CodedObservations.Contains(c.Code)
+                     join r in db.Resources on x.ResourceKey equals r.Key
+                     select new CodedRow(
+                         x.ResourceKey,
+                         r.LogicalId,
+                         c.Code,
+                         db.DateIndex.Where(d => d.ResourceKey == x.ResourceKey && d.ParamName == "date").Select(d => (DateTime?)d.Start).FirstOrDefault(),
+                         db.QuantityIndex.Where(q => q.ResourceKey == x.ResourceKey && q.ParamName == "value-quantity").Select(q => (double?)q.Value).FirstOrDefault()))
+                .ToListAsync(ct)
+            : [];
+        var recordObservations = coded.Where(c => ObservationCodes.Contains(c.Code)).Select(c => c.Key).Distinct().ToList();
+
+        // Query 2: the clinical record, one row per resource with its current JSON (the other record types by their
+        // patient reference, the Observations by the keys of query 1).
         var keys = db.ReferenceIndex
-            .Where(x => x.TargetType == "Patient" && x.TargetId == id && PatientParameters.Contains(x.ParamName)
-                && (types.Contains(x.ResourceType)
-                    || (observations && x.ResourceType == "Observation" && x.ParamName == "subject"
-                        && db.TokenIndex.Any(t => t.ResourceKey == x.ResourceKey && t.ParamName == "code" && t.System == Loinc && ObservationCodes.Contains(t.Code)))))
-            .Select(x => x.ResourceKey)
-            .Distinct();
-        var rows = await db.Resources.AsNoTracking()
-            .Where(r => keys.Contains(r.Key) && !r.IsDeleted)
-            .Select(r => new
-            {
-                r.Type, r.LogicalId,
-                Json = db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First(),
-            })
-            .ToListAsync(ct);
+            .Where(x => x.TargetType == "Patient" && x.TargetId == id && PatientParameters.Contains(x.ParamName) && types.Contains(x.ResourceType))
+            .Select(x => x.ResourceKey);
+        var rows = await WithJson(db.Resources.Where(r => keys.Contains(r.Key))).ToListAsync(ct);
+        rows.AddRange(await WithJson(db.Resources.Where(r => recordObservations.Contains(r.Key))).ToListAsync(ct));
 
         var record = new Record();
         foreach (var row in rows)
@@ -98,23 +110,18 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         var sessions = Sessions(record);
         var firstInfusion = sessions.Where(s => s.Start is not null).Select(s => s.Start).Min();
 
-        // Query 2: heart rate and SpO2 during the sessions, as index rows (time, value); no JSON is read.
+        // Heart rate and SpO2 during the sessions, from query 1's rows.
         var readings = new List<VitalReading>();
-        if (observations && sessions.Count > 0)
+        if (sessions.Count > 0)
         {
             var earliest = sessions.Min(s => s.WindowStart).UtcDateTime;
             var latest = sessions.Max(s => s.WindowEnd).UtcDateTime;
-            readings = await (from x in db.ReferenceIndex
-                              where x.ResourceType == "Observation" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == id
-                              join d in db.DateIndex on x.ResourceKey equals d.ResourceKey
-                              where d.ParamName == "date" && d.Start >= earliest && d.Start <= latest
-                              join c in db.TokenIndex on x.ResourceKey equals c.ResourceKey
-                              where c.ParamName == "code" && c.System == Loinc && VitalCodes.Contains(c.Code)
-                              join q in db.QuantityIndex on x.ResourceKey equals q.ResourceKey
-                              where q.ParamName == "value-quantity"
-                              join r in db.Resources on x.ResourceKey equals r.Key
-                              select new VitalReading(r.LogicalId, c.Code == HeartRate, d.Start, q.Value))
-                .ToListAsync(ct);
+            var vitals = coded
+                .Where(c => VitalCodes.Contains(c.Code) && c.Start is { } at && at >= earliest && at <= latest && c.Value is not null)
+                .DistinctBy(c => c.Key)
+                .ToList();
+            readings = vitals.Select(v => new VitalReading(v.LogicalId, v.Code == HeartRate, v.Start!.Value, v.Value!.Value))
+                .ToList();
         }
 
         var output = new Parameters();
@@ -126,10 +133,9 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
             output.Parameter.Add(Instrument("GAD-7", Gad7Total, record.Scores(Gad7Total), firstInfusion));
         }
 
-        var distinctReadings = readings.DistinctBy(r => r.Id).ToList();
         foreach (var session in sessions)
         {
-            output.Parameter.Add(SessionPart(session, record, distinctReadings));
+            output.Parameter.Add(SessionPart(session, record, readings));
         }
 
         foreach (var plan in record.CarePlans.OrderBy(p => p.Period?.Start, StringComparer.Ordinal))
@@ -575,6 +581,15 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
 
     /// <summary>A heart-rate or SpO2 reading from the index: the Observation id, its time (UTC) and its value.</summary>
     private sealed record VitalReading(string Id, bool IsHeartRate, DateTime When, double Value);
+
+    /// <summary>An Observation of the patient with one of the codes of interest, as its search-index rows give it.</summary>
+    private sealed record CodedRow(long Key, string LogicalId, string Code, DateTime? Start, double? Value);
+
+    private IQueryable<StoredRow> WithJson(IQueryable<ResourceRow> resources) =>
+        resources.AsNoTracking().Where(r => !r.IsDeleted).Select(r => new StoredRow(
+            r.Type, r.LogicalId, db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First()));
+
+    private sealed record StoredRow(string Type, string LogicalId, string Json);
 
     /// <summary>The patient's record as loaded by query 1, sorted by kind.</summary>
     private sealed class Record
