@@ -66,9 +66,7 @@ public sealed partial class PackageLoader(ResourceInteractions rest, FhirSeriali
             }
             catch (FhirException ex)
             {
-                var issues = ex.Outcome.Issue
-                    .Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
-                    .Select(i => $"{i.Details?.Text ?? i.Diagnostics} ({string.Join(", ", i.Expression)})");
+                var issues = ex.Outcome.Errors().Select(i => $"{i.Text()} ({string.Join(", ", i.Expression)})");
                 throw new InvalidOperationException(
                     $"Package {name}#{version}: {fileName} was refused ({(int)ex.Status}): {string.Join("; ", issues)}", ex);
             }

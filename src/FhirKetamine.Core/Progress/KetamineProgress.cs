@@ -20,7 +20,8 @@ namespace FhirKetamine.Core.Progress;
 /// the patient row; (1) one pass over the patient's Observations with a code of interest as search-index rows
 /// (code, time, value), so the heart-rate and SpO2 readings are summarised without being parsed; (2) the clinical
 /// resources (infusions, administrations, sessions, plans, flags, detected issues, adverse events, and the PHQ-9,
-/// GAD-7, weight and blood-pressure Observations found by the first) with their JSON. Every figure carries the references of the resources it was read from.
+/// GAD-7, weight and blood-pressure Observations found by the first) with their JSON. Every figure carries the
+/// references of the resources it was read from.
 /// </summary>
 public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, TimeProvider clock)
 {
@@ -116,11 +117,10 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         {
             var earliest = sessions.Min(s => s.WindowStart).UtcDateTime;
             var latest = sessions.Max(s => s.WindowEnd).UtcDateTime;
-            var vitals = coded
+            readings = coded
                 .Where(c => VitalCodes.Contains(c.Code) && c.Start is { } at && at >= earliest && at <= latest && c.Value is not null)
-                .DistinctBy(c => c.Key)
-                .ToList();
-            readings = vitals.Select(v => new VitalReading(v.LogicalId, v.Code == HeartRate, v.Start!.Value, v.Value!.Value))
+                .DistinctBy(c => c.Key) // an SpO2 reading carries two of the codes
+                .Select(c => new VitalReading(c.LogicalId, c.Code == HeartRate, c.Start!.Value, c.Value!.Value))
                 .ToList();
         }
 

@@ -43,8 +43,8 @@ public sealed class FhirException : Exception
     /// <summary>The message of the most severe issue (a validator's outcome may open with information or trace issues).</summary>
     private static string FirstDiagnostics(OperationOutcome outcome) =>
         outcome.Issue
-            .Where(i => (i.Details?.Text ?? i.Diagnostics) is not null)
+            .Where(i => i.Text() is not null)
             .OrderBy(i => i.Severity ?? OperationOutcome.IssueSeverity.Information)
-            .Select(i => i.Details?.Text ?? i.Diagnostics)
+            .Select(i => i.Text())
             .FirstOrDefault() ?? "FHIR error";
 }

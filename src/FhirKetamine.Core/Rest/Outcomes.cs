@@ -35,6 +35,12 @@ public static class Outcomes
         Expression = [expression],
     };
 
-    public static bool HasErrors(this OperationOutcome outcome) =>
-        outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
+    public static bool HasErrors(this OperationOutcome outcome) => outcome.Errors().Any();
+
+    /// <summary>The issues that refuse a resource: errors and fatal ones.</summary>
+    public static IEnumerable<OperationOutcome.IssueComponent> Errors(this OperationOutcome outcome) =>
+        outcome.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
+
+    /// <summary>An issue's message: Firely's validator puts it in <c>details.text</c> and the definition path in <c>diagnostics</c>.</summary>
+    public static string? Text(this OperationOutcome.IssueComponent issue) => issue.Details?.Text ?? issue.Diagnostics;
 }

@@ -76,7 +76,7 @@ public sealed partial class ResourceValidator(
 
         if (outcome.HasErrors())
         {
-            var errors = outcome.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal).ToList();
+            var errors = outcome.Errors().ToList();
             LogInvalid(logger, resource.TypeName, string.Join(", ", ProfilesOf(context, resource)), errors.Count, errors[0].Expression.FirstOrDefault() ?? resource.TypeName);
             if (Mode == ValidationMode.Enforce)
             {
@@ -341,7 +341,7 @@ public sealed partial class ResourceValidator(
     /// profile they build (the IG's own included). Kept, as a warning, only in that place.
     /// </summary>
     private static bool IsTypeExtensionContextIssue(OperationOutcome.IssueComponent issue) =>
-        (issue.Details?.Text ?? issue.Diagnostics ?? string.Empty).StartsWith("Extension used outside of appropriate contexts", StringComparison.Ordinal)
+        (issue.Text() ?? string.Empty).StartsWith("Extension used outside of appropriate contexts", StringComparison.Ordinal)
         && issue.Expression.Any(e => e is not null && e.Contains(".element[", StringComparison.Ordinal) && e.Contains("].type[", StringComparison.Ordinal));
 
     private static IEnumerable<string> ProfilesOf(ValidationContext context, Resource resource) =>

@@ -121,7 +121,7 @@ internal static class ValidateOperation
     /// </summary>
     private static bool SaidByParser(OperationOutcome.IssueComponent issue, HashSet<string> parsed, HashSet<string> codes)
     {
-        if ((issue.Details?.Text ?? issue.Diagnostics ?? string.Empty).StartsWith("Encountered unknown child elements", StringComparison.Ordinal))
+        if ((issue.Text() ?? string.Empty).StartsWith("Encountered unknown child elements", StringComparison.Ordinal))
         {
             return parsed.Count > 0;
         }
