@@ -33,14 +33,4 @@ public static class SqliteStorage
     public static void Configure(DbContextOptionsBuilder options, string connectionString, long mmapBytes = DefaultMmapBytes) =>
         options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(typeof(SqliteStorage).Assembly.GetName().Name))
             .AddInterceptors(new DurabilityInterceptor(mmapBytes), new InterruptOnCancelInterceptor());
-
-    /// <summary>Sets WAL once per file (it persists) and FULL sync on every connection (it does not).</summary>
-    public static void EnableWal(string connectionString)
-    {
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
-    }
 }
