@@ -20,8 +20,8 @@ namespace FhirKetamine.Core.Progress;
 /// the patient row; (1) one pass over the patient's Observations with a code of interest as search-index rows
 /// (code, time, value), so the heart-rate and SpO2 readings are summarised without being parsed; (2) the clinical
 /// resources (infusions, administrations, sessions, plans, flags, detected issues, adverse events, and the PHQ-9,
-/// GAD-7, weight and blood-pressure Observations found by the first) with their JSON. Every figure carries the
-/// references of the resources it was read from.
+/// GAD-7, weight and blood-pressure Observations found by the first) with their JSON; (3) the ids of the few readings
+/// the answer names. Every figure carries the references of the resources it was read from.
 /// </summary>
 public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, TimeProvider clock)
 {
@@ -72,10 +72,8 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
                      where x.ResourceType == "Observation" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == id
                      join c in db.TokenIndex on x.ResourceKey equals c.ResourceKey
                      where c.ParamName == "code" && c.System == Loinc
-                     join r in db.Resources on x.ResourceKey equals r.Key
                      select new CodedRow(
                          x.ResourceKey,
-                         r.LogicalId,
                          c.Code,
                          db.DateIndex.Where(d => d.ResourceKey == x.ResourceKey && d.ParamName == "date").Select(d => (DateTime?)d.Start).FirstOrDefault(),
                          db.QuantityIndex.Where(q => q.ResourceKey == x.ResourceKey && q.ParamName == "value-quantity").Select(q => (double?)q.Value).FirstOrDefault()))
@@ -125,9 +123,23 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
             readings = coded
                 .Where(c => VitalCodes.Contains(c.Code) && c.Start is { } at && at >= earliest && at <= latest && c.Value is not null)
                 .DistinctBy(c => c.Key) // an SpO2 reading carries two of the codes
-                .Select(c => new VitalReading(c.LogicalId, c.Code == HeartRate, c.Start!.Value, c.Value!.Value))
+                .Select(c => new VitalReading(c.Key, c.Code == HeartRate, c.Start!.Value, c.Value!.Value))
                 .ToList();
         }
+
+        // Query 3 (small): the ids of the only readings the answer names — each session's highest and lowest — and the
+        // keys of the Observations that detected issues implicate (to place those issues in their sessions). Query 1
+        // reads no id, which saves a table row and a string for each of the thousands of readings.
+        var vitals = sessions.Select(s => SessionVitals.Of(s, readings)).ToList();
+        var named = vitals.SelectMany(v => v.Named).Distinct().ToList();
+        var implicated = record.DetectedIssues.SelectMany(d => d.Implicated)
+            .Select(r => r.Reference).OfType<string>().Where(r => r.StartsWith("Observation/", StringComparison.Ordinal))
+            .Select(r => r["Observation/".Length..]).Distinct().ToList();
+        var observationIds = named.Count + implicated.Count == 0
+            ? []
+            : await db.Resources.AsNoTracking()
+                .Where(r => r.Type == "Observation" && (named.Contains(r.Key) || implicated.Contains(r.LogicalId)))
+                .ToDictionaryAsync(r => r.Key, r => r.LogicalId, ct);
 
         var output = new Parameters();
         output.Parameter.Add(Part("patient", new ResourceReference($"Patient/{id}")));
@@ -138,9 +150,9 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
             output.Parameter.Add(Instrument("GAD-7", Gad7Total, record.Scores(Gad7Total), firstInfusion));
         }
 
-        foreach (var session in sessions)
+        for (var i = 0; i < sessions.Count; i++)
         {
-            output.Parameter.Add(SessionPart(session, record, readings));
+            output.Parameter.Add(SessionPart(sessions[i], record, vitals[i], observationIds));
         }
 
         foreach (var plan in record.CarePlans.OrderBy(p => p.Period?.Start, StringComparer.Ordinal))
@@ -224,7 +236,7 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         return Group(name, parts);
     }
 
-    private static Parameters.ParameterComponent SessionPart(Session session, Record record, IReadOnlyList<VitalReading> readings)
+    private static Parameters.ParameterComponent SessionPart(Session session, Record record, SessionVitals vitals, IReadOnlyDictionary<long, string> observationIds)
     {
         var procedure = session.Procedure;
         var parts = new List<Parameters.ParameterComponent>();
@@ -288,8 +300,8 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
             parts.Add(Part("administrationStatus", new Code(administration.Status?.GetLiteral() ?? "unknown")));
         }
 
-        parts.Add(VitalsPart(session, record, readings));
-        var ids = SessionResourceIds(session, record, readings);
+        parts.Add(VitalsPart(session, record, vitals, observationIds));
+        var ids = SessionResourceIds(session, record, vitals, observationIds);
         foreach (var flag in record.Flags.Where(f => InSession(session, f.Encounter, f.Period?.Start, ids, [])))
         {
             parts.Add(Part("flag", new ResourceReference(Ref(flag))));
@@ -303,7 +315,7 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         return Group("session", parts);
     }
 
-    private static Parameters.ParameterComponent VitalsPart(Session session, Record record, IReadOnlyList<VitalReading> readings)
+    private static Parameters.ParameterComponent VitalsPart(Session session, Record record, SessionVitals vitals, IReadOnlyDictionary<long, string> observationIds)
     {
         var parts = new List<Parameters.ParameterComponent>();
         var pressures = record.BloodPressures.Where(b => session.Contains(b.When)).ToList();
@@ -317,28 +329,30 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
             parts.Add(Figure("maxDiastolic", Ucum(dia.Diastolic!.Value, "mm[Hg]"), $"Observation/{dia.Id}"));
         }
 
-        var inSession = readings.Where(r => session.Contains(new DateTimeOffset(DateTime.SpecifyKind(r.When, DateTimeKind.Utc)))).ToList();
-        var heart = inSession.Where(r => r.IsHeartRate).ToList();
-        if (heart.MaxBy(r => r.Value) is { } maxHr)
+        if (vitals.MaxHeartRate is { } maxHr)
         {
-            parts.Add(Figure("maxHeartRate", Ucum((decimal)maxHr.Value, "/min"), $"Observation/{maxHr.Id}"));
+            parts.Add(Figure("maxHeartRate", Ucum((decimal)maxHr.Value, "/min"), $"Observation/{observationIds[maxHr.Key]}"));
         }
 
-        if (heart.MinBy(r => r.Value) is { } minHr)
+        if (vitals.MinHeartRate is { } minHr)
         {
-            parts.Add(Figure("minHeartRate", Ucum((decimal)minHr.Value, "/min"), $"Observation/{minHr.Id}"));
+            parts.Add(Figure("minHeartRate", Ucum((decimal)minHr.Value, "/min"), $"Observation/{observationIds[minHr.Key]}"));
         }
 
-        if (inSession.Where(r => !r.IsHeartRate).MinBy(r => r.Value) is { } minSpO2)
+        if (vitals.MinSpO2 is { } minSpO2)
         {
-            parts.Add(Figure("minSpO2", Ucum((decimal)minSpO2.Value, "%"), $"Observation/{minSpO2.Id}"));
+            parts.Add(Figure("minSpO2", Ucum((decimal)minSpO2.Value, "%"), $"Observation/{observationIds[minSpO2.Key]}"));
         }
 
-        parts.Add(Part("readings", new Integer(pressures.Count + inSession.Count)));
+        parts.Add(Part("readings", new Integer(pressures.Count + vitals.InSession.Count)));
         return Group("vitals", parts);
     }
 
-    private static HashSet<string> SessionResourceIds(Session session, Record record, IReadOnlyList<VitalReading> readings)
+    /// <summary>
+    /// The references that place a Flag or DetectedIssue in the session: its infusion, encounter and administration,
+    /// blood pressures, and those of its heart-rate and SpO2 readings whose ids were read (the ones an issue implicates).
+    /// </summary>
+    private static HashSet<string> SessionResourceIds(Session session, Record record, SessionVitals vitals, IReadOnlyDictionary<long, string> observationIds)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal) { Ref(session.Procedure) };
         if (session.Encounter is { } encounter)
@@ -352,7 +366,7 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         }
 
         ids.UnionWith(record.BloodPressures.Where(b => session.Contains(b.When)).Select(b => $"Observation/{b.Id}"));
-        ids.UnionWith(readings.Where(r => session.Contains(new DateTimeOffset(DateTime.SpecifyKind(r.When, DateTimeKind.Utc)))).Select(r => $"Observation/{r.Id}"));
+        ids.UnionWith(vitals.InSession.Where(r => observationIds.ContainsKey(r.Key)).Select(r => $"Observation/{observationIds[r.Key]}"));
         return ids;
     }
 
@@ -584,11 +598,24 @@ public sealed class KetamineProgress(FhirDbContext db, FhirSerialization fhir, T
         public bool Contains(DateTimeOffset when) => when >= WindowStart && when <= WindowEnd;
     }
 
-    /// <summary>A heart-rate or SpO2 reading from the index: the Observation id, its time (UTC) and its value.</summary>
-    private sealed record VitalReading(string Id, bool IsHeartRate, DateTime When, double Value);
+    /// <summary>A heart-rate or SpO2 reading from the index: the Observation's storage key, its time (UTC) and its value.</summary>
+    private sealed record VitalReading(long Key, bool IsHeartRate, DateTime When, double Value);
+
+    /// <summary>A session's heart-rate and SpO2 readings and the extremes the answer reports.</summary>
+    private sealed record SessionVitals(IReadOnlyList<VitalReading> InSession, VitalReading? MaxHeartRate, VitalReading? MinHeartRate, VitalReading? MinSpO2)
+    {
+        public IEnumerable<long> Named => new[] { MaxHeartRate, MinHeartRate, MinSpO2 }.OfType<VitalReading>().Select(r => r.Key);
+
+        public static SessionVitals Of(Session session, IReadOnlyList<VitalReading> readings)
+        {
+            var inSession = readings.Where(r => session.Contains(new DateTimeOffset(DateTime.SpecifyKind(r.When, DateTimeKind.Utc)))).ToList();
+            var heart = inSession.Where(r => r.IsHeartRate).ToList();
+            return new SessionVitals(inSession, heart.MaxBy(r => r.Value), heart.MinBy(r => r.Value), inSession.Where(r => !r.IsHeartRate).MinBy(r => r.Value));
+        }
+    }
 
     /// <summary>An Observation of the patient with one of the codes of interest, as its search-index rows give it.</summary>
-    private sealed record CodedRow(long Key, string LogicalId, string Code, DateTime? Start, double? Value);
+    private sealed record CodedRow(long Key, string Code, DateTime? Start, double? Value);
 
     private IQueryable<StoredRow> WithJson(IQueryable<ResourceRow> resources) =>
         resources.AsNoTracking().Where(r => !r.IsDeleted).Select(r => new StoredRow(
