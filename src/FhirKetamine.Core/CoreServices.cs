@@ -45,6 +45,7 @@ public static class CoreServices
         services.AddSingleton<SafetyThresholds>();
         services.AddSingleton<SafetyLedger>();
         services.AddSingleton<DoseRules>();
+        services.AddSingleton<ContraindicationRule>();
         services.AddSingleton<IWriteHook, SafetyHook>();
         services.AddSingleton<IWritePreparer, SessionLinker>();
         return services;

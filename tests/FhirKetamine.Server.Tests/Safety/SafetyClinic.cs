@@ -31,18 +31,20 @@ internal sealed class SafetyClinic(HttpClient client)
     public async Task<SafetyClinic> StartAsync(bool inSession = true)
     {
         PatientId = (await client.CreateAsync(Fhir.Patient("Safety"))).Id;
-        if (!inSession)
+        if (inSession)
         {
-            return this;
+            await OpenSessionAsync();
         }
 
-        EncounterId = await CreateAsync($$$"""
-            {"resourceType":"Encounter","status":"in-progress",
-             "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
-             "type":[{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type","code":"infusion-session"}]}],
-             "subject":{"reference":"Patient/{{{PatientId}}}"},"period":{"start":"{{{At(TimeSpan.FromHours(-1))}}}"}}
-            """);
-        ProcedureId = await CreateAsync($$$"""
+        return this;
+    }
+
+    /// <summary>Opens the session: the Encounter (since an hour ago) and the infusion Procedure (since 30 minutes ago); the outcomes of both posts.</summary>
+    public async Task<(OperationOutcome Encounter, OperationOutcome Procedure)> OpenSessionAsync()
+    {
+        var (_, encounter, encounterId) = await PostAsync(Encounter("in-progress", end: null));
+        EncounterId = encounterId;
+        var (_, procedure, procedureId) = await PostAsync($$$"""
             {"resourceType":"Procedure","status":"in-progress",
              "extension":[{"url":"http://fhir-ketamine.org/fhir/StructureDefinition/infusion-number","valuePositiveInt":1}],
              "basedOn":[{"reference":"CarePlan/plan-{{{PatientId}}}"}],
@@ -51,7 +53,32 @@ internal sealed class SafetyClinic(HttpClient client)
              "performedPeriod":{"start":"{{{At(TimeSpan.FromMinutes(-30))}}}"},
              "reasonReference":[{"reference":"Condition/indication-{{{PatientId}}}"}]}
             """);
-        return this;
+        ProcedureId = procedureId;
+        return (encounter, procedure);
+    }
+
+    /// <summary>The session Encounter (<see cref="EncounterId"/> once stored) with <paramref name="status"/>, begun an hour ago, ended at <paramref name="end"/>.</summary>
+    public string Encounter(string status, TimeSpan? end) => $$$"""
+        {"resourceType":"Encounter",{{{(EncounterId is null ? string.Empty : $"\"id\":\"{EncounterId}\",")}}}"status":"{{{status}}}",
+         "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+         "type":[{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type","code":"infusion-session"}]}],
+         "subject":{"reference":"Patient/{{{PatientId}}}"},
+         "period":{"start":"{{{At(TimeSpan.FromHours(-1))}}}"{{{(end is { } e ? $",\"end\":\"{At(e)}\"" : string.Empty)}}}}}
+        """;
+
+    /// <summary>A Condition of this patient coded <paramref name="system"/>|<paramref name="code"/> (an <paramref name="id"/> to update one; entered in error: no clinical status, core con-5).</summary>
+    public string Condition(string system, string code, string clinicalStatus = "active", string verificationStatus = "confirmed", string id = null)
+    {
+        var clinical = verificationStatus == "entered-in-error" ? string.Empty : $$"""
+            "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"{{clinicalStatus}}"}]},
+            """;
+        return $$$"""
+            {"resourceType":"Condition",{{{(id is null ? string.Empty : $"\"id\":\"{id}\",")}}}{{{clinical}}}
+             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"{{{verificationStatus}}}"}]},
+             "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-category","code":"problem-list-item"}]}],
+             "code":{"coding":[{"system":"{{{system}}}","code":"{{{code}}}"}]},
+             "subject":{"reference":"Patient/{{{PatientId}}}"}}
+            """;
     }
 
     public string BloodPressure(decimal systolic, decimal diastolic, TimeSpan when, string reading = null) => $$$"""
@@ -122,6 +149,16 @@ internal sealed class SafetyClinic(HttpClient client)
         return (response.StatusCode, await response.ReadAsync<OperationOutcome>(), id);
     }
 
+    /// <summary>PUTs <paramref name="json"/> to <paramref name="type"/>/<paramref name="id"/> asking for the OperationOutcome.</summary>
+    public async Task<OperationOutcome> PutAsync(string type, string id, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"{type}/{id}") { Content = Fhir.Json(json) };
+        request.Headers.Add("Prefer", "return=OperationOutcome");
+        using var response = await client.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.ReadAsync<OperationOutcome>();
+    }
+
     public async Task<List<T>> SearchAsync<T>(string query)
         where T : Resource
     {
@@ -134,12 +171,6 @@ internal sealed class SafetyClinic(HttpClient client)
     public Task<List<DetectedIssue>> IssuesAsync() => SearchAsync<DetectedIssue>($"DetectedIssue?patient={PatientId}&_count=100");
 
     public Task<List<Communication>> CommunicationsAsync() => SearchAsync<Communication>($"Communication?subject=Patient/{PatientId}&_count=100");
-
-    private async Task<string> CreateAsync(string json)
-    {
-        var (_, _, id) = await PostAsync(json);
-        return id;
-    }
 
     private static string Identifier(string reading) =>
         reading is null ? string.Empty : $$$"""
