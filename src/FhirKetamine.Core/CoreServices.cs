@@ -46,6 +46,7 @@ public static class CoreServices
         services.AddSingleton<SafetyLedger>();
         services.AddSingleton<DoseRules>();
         services.AddSingleton<ContraindicationRule>();
+        services.AddSingleton<DischargeRule>();
         services.AddSingleton<IWriteHook, SafetyHook>();
         services.AddSingleton<IWritePreparer, SessionLinker>();
         return services;

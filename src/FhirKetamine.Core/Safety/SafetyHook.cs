@@ -10,8 +10,9 @@ namespace FhirKetamine.Core.Safety;
 /// <summary>
 /// The safety rules of DOMAIN.md §5, run on every stored create and update inside its transaction: vital signs
 /// against the ObservationDefinition thresholds, PHQ-9 item 9, a ketamine administration's dose and rate against
-/// the latest body weight, and contraindicated Conditions against ketamine treatment (<see cref="ContraindicationRule"/>).
-/// The write always stands (a reading is a fact); a breach adds records and a warning to the response
+/// the latest body weight, contraindicated Conditions against ketamine treatment (<see cref="ContraindicationRule"/>)
+/// and a session's discharge against its Aldrete and companion evidence (<see cref="DischargeRule"/>). The write
+/// always stands (a reading is a fact); a breach adds records and a warning to the response
 /// (<see cref="SafetyLedger"/>). A write of an ObservationDefinition changes the thresholds for the next reading.
 /// </summary>
 public sealed class SafetyHook(
@@ -19,6 +20,7 @@ public sealed class SafetyHook(
     SafetyLedger ledger,
     DoseRules doses,
     ContraindicationRule contraindications,
+    DischargeRule discharges,
     FhirSerialization fhir,
     IOptions<SafetyOptions> options) : IWriteHook
 {
@@ -66,9 +68,24 @@ public sealed class SafetyHook(
                 }
 
                 await ApplyAsync(write, new SafetyTrigger(reference, patient, Local(observation.Encounter), when), findings, ct);
+                if (DischargeRule.Concerns(observation))
+                {
+                    await DischargeAsync(write, reference, patient, SessionOf(observation.Encounter), when, ct);
+                }
+
                 break;
-            case QuestionnaireResponse response when Patient(response.Subject) is { } patient && SuicidalIdeationRule.Evaluate(response) is { } si:
-                await ApplyAsync(write, new SafetyTrigger(reference, patient, Local(response.Encounter), When(response.AuthoredElement) ?? Stored(write)), [si], ct);
+            case QuestionnaireResponse response when Patient(response.Subject) is { } patient:
+                var authored = When(response.AuthoredElement) ?? Stored(write);
+                if (SuicidalIdeationRule.Evaluate(response) is { } si)
+                {
+                    await ApplyAsync(write, new SafetyTrigger(reference, patient, Local(response.Encounter), authored), [si], ct);
+                }
+
+                if (DischargeRule.Concerns(response))
+                {
+                    await DischargeAsync(write, reference, patient, SessionOf(response.Encounter), authored, ct);
+                }
+
                 break;
             case MedicationAdministration administration when Patient(administration.Subject) is { } patient
                 && administration.Status is not (MedicationAdministration.MedicationAdministrationStatusCodes.EnteredInError or MedicationAdministration.MedicationAdministrationStatusCodes.NotDone):
@@ -89,8 +106,13 @@ public sealed class SafetyHook(
             case CarePlan plan when Patient(plan.Subject) is { } patient && ContraindicationRule.IsActivePlan(plan):
                 await ContraindicationAsync(write, new SafetyTrigger(reference, patient, null, Stored(write)), null, ct);
                 break;
-            case Encounter encounter when Patient(encounter.Subject) is { } patient && ContraindicationRule.IsOngoingSession(encounter):
-                await ContraindicationAsync(write, new SafetyTrigger(reference, patient, reference, Stored(write)), null, ct);
+            case Encounter encounter when Patient(encounter.Subject) is { } patient && ContraindicationRule.IsSession(encounter):
+                if (ContraindicationRule.IsOngoingSession(encounter))
+                {
+                    await ContraindicationAsync(write, new SafetyTrigger(reference, patient, reference, Stored(write)), null, ct);
+                }
+
+                await DischargeAsync(write, reference, patient, id, Stored(write), ct);
                 break;
             case Condition condition when Patient(condition.Subject) is { } patient:
                 await ContraindicationAsync(write, new SafetyTrigger(reference, patient, Local(condition.Encounter), Stored(write)), reference, ct);
@@ -140,6 +162,25 @@ public sealed class SafetyHook(
         }
     }
 
+    /// <summary>
+    /// discharge for the session <paramref name="encounterId"/> (or, when null, the patient's Encounter covering
+    /// <paramref name="when"/>): dated at the discharge for a breach, at the write for evidence recorded after it.
+    /// </summary>
+    private async Task DischargeAsync(WriteEvent write, string reference, string patient, string? encounterId, DateTimeOffset when, CancellationToken ct)
+    {
+        var db = write.Rest.Database;
+        encounterId ??= await SessionLinker.CoveringEncounterAsync(db, patient, when, ct);
+        if (encounterId is null || await discharges.LoadAsync(db, patient, encounterId, ct) is not { } session
+            || DischargeRule.Evaluate(session, await thresholds.GetAsync(db, ct), options.Value) is not { } finding)
+        {
+            return;
+        }
+
+        var stored = Stored(write);
+        var at = finding.Breached && DischargeRule.Discharged(session)?.When is { } discharged && discharged < stored ? discharged : stored;
+        await ledger.ApplyAsync(write, new SafetyTrigger(reference, patient, $"Encounter/{encounterId}", at), [finding], ct);
+    }
+
     /// <summary>The patient of a deleted resource, from the version before the deletion.</summary>
     private async Task<string?> DeletedSubjectAsync(WriteEvent write, string id, CancellationToken ct)
     {
@@ -150,6 +191,10 @@ public sealed class SafetyHook(
             .FirstOrDefaultAsync(ct);
         return json is not null && fhir.ParseStored(json) is Condition condition ? Patient(condition.Subject) : null;
     }
+
+    /// <summary>The Encounter id of a local <c>Encounter/{id}</c> reference, else null.</summary>
+    private static string? SessionOf(ResourceReference? encounter) =>
+        Local(encounter) is { } local && local.StartsWith("Encounter/", StringComparison.Ordinal) ? local["Encounter/".Length..] : null;
 
     private static bool Counts(Observation observation) =>
         observation.Status is not (ObservationStatus.EnteredInError or ObservationStatus.Cancelled or ObservationStatus.Registered);

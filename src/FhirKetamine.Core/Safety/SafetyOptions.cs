@@ -31,6 +31,13 @@ public sealed class SafetyOptions
     public string ContraindicationValueSet { get; set; } = "http://fhir-ketamine.org/fhir/ValueSet/ketamine-contraindication";
 
     /// <summary>
+    /// discharge: the lowest modified Aldrete score that allows discharge, used only when no stored
+    /// ObservationDefinition gives a critical interval of <c>aldrete-total</c> for the rule (the IG's
+    /// <c>aldrete-discharge-threshold</c>: ≤ 8 is critical, so 9 is the minimum).
+    /// </summary>
+    public int DischargeMinAldrete { get; set; } = 9;
+
+    /// <summary>
     /// How often (seconds) the cached ObservationDefinition thresholds are re-read, so a threshold changed
     /// through another instance applies here too. A change through this instance applies at once.
     /// </summary>

@@ -81,6 +81,42 @@ internal sealed class SafetyClinic(HttpClient client)
             """;
     }
 
+    /// <summary>A modified Aldrete total in the session (the IG's recovery-score profile).</summary>
+    public string Aldrete(int score, TimeSpan when) => $$$"""
+        {"resourceType":"Observation","status":"final",
+         "extension":[{"url":"http://fhir-ketamine.org/fhir/StructureDefinition/infusion-phase","valueCode":"discharge"}],
+         "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"survey"}]}],
+         "code":{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-observation","code":"aldrete-total"}]},
+         "subject":{"reference":"Patient/{{{PatientId}}}"},"encounter":{"reference":"Encounter/{{{EncounterId}}}"},
+         "effectiveDateTime":"{{{At(when)}}}","valueInteger":{{{score}}}}
+        """;
+
+    /// <summary>A yes/no discharge item (<c>companion-present</c>, <c>discharge-ready</c>) recorded as an Observation in the session.</summary>
+    public string DischargeItem(string code, bool value, TimeSpan when) => $$$"""
+        {"resourceType":"Observation","status":"final",
+         "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"survey"}]}],
+         "code":{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-observation","code":"{{{code}}}"}]},
+         "subject":{"reference":"Patient/{{{PatientId}}}"},"encounter":{"reference":"Encounter/{{{EncounterId}}}"},
+         "effectiveDateTime":"{{{At(when)}}}","valueBoolean":{{{(value ? "true" : "false")}}}}
+        """;
+
+    /// <summary>The IG's example discharge checklist of the journey, answered in this session.</summary>
+    public string DischargeChecklist(int aldrete, bool companion, bool ready, TimeSpan when)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "journey", "QuestionnaireResponse-journey-qr-discharge-s1.json");
+        var response = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        response.Remove("id");
+        response["subject"] = new JsonObject { ["reference"] = $"Patient/{PatientId}" };
+        response["author"] = new JsonObject { ["reference"] = $"Patient/{PatientId}" };
+        response["encounter"] = new JsonObject { ["reference"] = $"Encounter/{EncounterId}" };
+        response["authored"] = At(when);
+        JsonNode Answer(string linkId) => response["item"]!.AsArray().Single(i => (string)i!["linkId"] == linkId)!["answer"]![0]!;
+        Answer("aldrete-total")["valueInteger"] = aldrete;
+        Answer("companion-present")["valueBoolean"] = companion;
+        Answer("discharge-ready")["valueBoolean"] = ready;
+        return response.ToJsonString();
+    }
+
     public string BloodPressure(decimal systolic, decimal diastolic, TimeSpan when, string reading = null) => $$$"""
         {"resourceType":"Observation","status":"final",{{{Identifier(reading)}}}
          "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],
