@@ -45,6 +45,8 @@ public static class CoreServices
         services.AddSingleton<SafetyThresholds>();
         services.AddSingleton<SafetyLedger>();
         services.AddSingleton<DoseRules>();
+        services.AddSingleton<ContraindicationRule>();
+        services.AddSingleton<DischargeRule>();
         services.AddSingleton<IWriteHook, SafetyHook>();
         services.AddSingleton<IWritePreparer, SessionLinker>();
         return services;

@@ -141,14 +141,29 @@ Description: "Conditions treated with IV ketamine in the clinic (off-label excep
 ValueSet: KetamineContraindicationVS
 Id: ketamine-contraindication
 Title: "Ketamine Contraindication"
-Description: "Conditions whose active presence makes the server raise the contra-history safety rule."
+Description: "Conditions whose active presence makes the server raise the contra-history safety rule (an active Condition with one of these codes while the patient is in ketamine treatment). DOMAIN.md lists essential hypertension, substance abuse, alcoholism and schizophrenia; the other codes follow the contraindications of the APA consensus statement (Sanacora et al., JAMA Psychiatry 2017): uncontrolled hypertension, aneurysmal vascular disease, raised intracranial pressure, active psychosis, active substance use disorder and pregnancy (codes not in DOMAIN.md are unverified against the code systems). Enumerated codes only, no hierarchy: the server holds no SNOMED CT or ICD-10-CM content. A clinic adjusts the list by updating this ValueSet through the API."
 * insert IgMetadata
 * ^status = #draft
 * $SCT#59621000 "Essential hypertension"
 * $ICD10CM#I10 "Essential (primary) hypertension"
+* $ICD10CM#I16.0 "Hypertensive urgency"
+* $ICD10CM#I16.1 "Hypertensive emergency"
+* $ICD10CM#I16.9 "Hypertensive crisis, unspecified"
+* $SCT#432119003 "Aneurysm"
+* $ICD10CM#I67.1 "Cerebral aneurysm, nonruptured"
+* $ICD10CM#I71.9 "Aortic aneurysm of unspecified site, without rupture"
+* $ICD10CM#G93.2 "Benign intracranial hypertension"
+* $SCT#58214004 "Schizophrenia"
+* $SCT#69322001 "Psychotic disorder"
+* $ICD10CM#F20.9 "Schizophrenia, unspecified"
+* $ICD10CM#F29 "Unspecified psychosis not due to a substance or known physiological condition"
 * $SCT#66214007 "Substance abuse"
 * $SCT#7200002 "Alcoholism"
-* $SCT#58214004 "Schizophrenia"
+* $ICD10CM#F10.20 "Alcohol dependence, uncomplicated"
+* $ICD10CM#F14.20 "Cocaine dependence, uncomplicated"
+* $ICD10CM#F19.20 "Other psychoactive substance dependence, uncomplicated"
+* $SCT#77386006 "Pregnancy"
+* $ICD10CM#Z33.1 "Pregnant state, incidental"
 
 ValueSet: KetamineObservationVS
 Id: ketamine-observation

@@ -165,7 +165,7 @@ public sealed class DoseRules(FhirSerialization fhir, IOptions<SafetyOptions> op
         return null;
     }
 
-    private static bool IsKetamine(MedicationAdministration administration) =>
+    internal static bool IsKetamine(MedicationAdministration administration) =>
         administration.Medication is CodeableConcept concept
         && (concept.Coding.Any(c => c.Code is not null && KetamineCodes.Contains(c.Code))
             || concept.Text?.Contains("ketamine", StringComparison.OrdinalIgnoreCase) == true);

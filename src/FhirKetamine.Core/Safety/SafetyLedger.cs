@@ -12,25 +12,26 @@ namespace FhirKetamine.Core.Safety;
 /// Turns findings into records, inside the triggering write's transaction: a breach with no open Flag for that
 /// rule and patient raises a DetectedIssue, a Flag and a Communication (DOMAIN.md §5); a breach with one open
 /// adds nothing; a reading back in range closes the open Flag. Each Flag carries the identifier
-/// <c><see cref="EpisodeSystem"/>|{rule}:{patient}</c>, so the open one is found by one indexed token lookup.
+/// <c><see cref="EpisodeSystem"/>|{rule}:{patient}</c> (<c>{rule}:{patient}:{scope}</c> for a finding with a
+/// <see cref="SafetyFinding.Scope"/>, e.g. one discharge per session), so the open one is found by one indexed token lookup.
 /// Every finding that matters becomes an issue in the write's response.
 /// </summary>
 public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
 {
-    /// <summary>Identifier system of the Flags the rules raise; the value is <c>{rule}:{patient id}</c>.</summary>
+    /// <summary>Identifier system of the Flags the rules raise; the value is <c>{rule}:{patient id}</c>, or <c>{rule}:{patient id}:{scope}</c>.</summary>
     public const string EpisodeSystem = "http://fhir-ketamine.org/fhir/safety-flag";
 
     private const string FlagDetail = "http://hl7.org/fhir/StructureDefinition/flag-detail";
 
     public async Task ApplyAsync(WriteEvent write, SafetyTrigger trigger, IReadOnlyList<SafetyFinding> findings, CancellationToken ct)
     {
-        var byRule = findings.GroupBy(f => f.Rule.Id, StringComparer.Ordinal)
+        var byEpisode = findings.GroupBy(f => EpisodeKey(f, trigger.PatientId), StringComparer.Ordinal)
             .Select(g => g.FirstOrDefault(f => f.Breached) ?? g.First())
             .ToList();
-        var open = await OpenFlagsAsync(write.Rest, trigger.PatientId, byRule.Select(f => f.Rule.Id), ct);
-        foreach (var finding in byRule)
+        var open = await OpenFlagsAsync(write.Rest, byEpisode.Select(f => EpisodeKey(f, trigger.PatientId)).ToList(), ct);
+        foreach (var finding in byEpisode)
         {
-            var flag = open.GetValueOrDefault(finding.Rule.Id);
+            var flag = open.GetValueOrDefault(EpisodeKey(finding, trigger.PatientId));
             if (finding.Breached)
             {
                 if (flag is not null)
@@ -53,17 +54,16 @@ public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
                     Severity = OperationOutcome.IssueSeverity.Information,
                     Code = OperationOutcome.IssueType.Informational,
                     Details = Details(finding.Rule),
-                    Diagnostics = $"Safety rule {finding.Rule.Id}: back in range; Flag/{flag.Id} closed.",
+                    Diagnostics = $"Safety rule {finding.Rule.Id}: {finding.Detail} Flag/{flag.Id} closed.",
                 });
             }
         }
     }
 
-    /// <summary>The active Flag of each rule for the patient: the newest Flag of each rule's identifier, if active.</summary>
-    private async Task<Dictionary<string, Flag>> OpenFlagsAsync(ResourceInteractions rest, string patientId, IEnumerable<string> rules, CancellationToken ct)
+    /// <summary>The active Flag of each episode key: the newest Flag with that identifier, if active.</summary>
+    private async Task<Dictionary<string, Flag>> OpenFlagsAsync(ResourceInteractions rest, List<string> keys, CancellationToken ct)
     {
         var db = rest.Database;
-        var keys = rules.Select(r => EpisodeKey(r, patientId)).ToList();
         var rows = await (from t in db.TokenIndex
                           where t.ResourceType == "Flag" && t.ParamName == "identifier" && t.System == EpisodeSystem && keys.Contains(t.Code)
                           join r in db.Resources on t.ResourceKey equals r.Key
@@ -79,7 +79,7 @@ public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
                 .FirstAsync(ct);
             if (fhir.ParseStored(json) is Flag { Status: Flag.FlagStatus.Active } flag)
             {
-                open[newest.Code[..newest.Code.IndexOf(':', StringComparison.Ordinal)]] = flag;
+                open[newest.Code] = flag;
             }
         }
 
@@ -106,8 +106,14 @@ public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
             Severity = finding.Severity,
             Patient = patient,
             Identified = Instant(trigger.When),
-            Implicated = [new ResourceReference(trigger.Reference)],
-            Evidence = [new DetectedIssue.EvidenceComponent { Detail = [new ResourceReference(trigger.Reference)] }],
+            Implicated = [.. new[] { trigger.Reference }.Concat(finding.Implicated).Distinct(StringComparer.Ordinal).Select(r => new ResourceReference(r))],
+            Evidence =
+            [
+                new DetectedIssue.EvidenceComponent
+                {
+                    Detail = [.. (finding.Evidence.Count > 0 ? finding.Evidence : [trigger.Reference]).Distinct(StringComparer.Ordinal).Select(r => new ResourceReference(r))],
+                },
+            ],
             Detail = finding.Detail,
             Reference = $"{SafetyRule.CodeSystem}#{rule.Id}",
         };
@@ -115,7 +121,7 @@ public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
 
         var flag = new Flag
         {
-            Identifier = [new Identifier(EpisodeSystem, EpisodeKey(rule.Id, trigger.PatientId))],
+            Identifier = [new Identifier(EpisodeSystem, EpisodeKey(finding, trigger.PatientId))],
             Status = Flag.FlagStatus.Active,
             Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/flag-category", "safety", "Safety")],
             Code = new CodeableConcept { Coding = [new Coding(SafetyRule.CodeSystem, rule.Id, rule.Display)], Text = rule.Display },
@@ -141,7 +147,8 @@ public sealed class SafetyLedger(FhirSerialization fhir, TimeProvider clock)
         return (issueId, flagId);
     }
 
-    private static string EpisodeKey(string rule, string patientId) => $"{rule}:{patientId}";
+    private static string EpisodeKey(SafetyFinding finding, string patientId) =>
+        finding.Scope is null ? $"{finding.Rule.Id}:{patientId}" : $"{finding.Rule.Id}:{patientId}:{finding.Scope}";
 
     /// <summary>A reading taken before the breach began (a late upload) does not end it.</summary>
     private static bool StartsAfter(Flag flag, DateTimeOffset when) =>

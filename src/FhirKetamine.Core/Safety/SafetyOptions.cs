@@ -25,6 +25,19 @@ public sealed class SafetyOptions
     public int WeightMaxAgeDays { get; set; } = 30;
 
     /// <summary>
+    /// contra-history: the canonical URL of the ValueSet whose codes contraindicate ketamine when a patient's Condition
+    /// is active (the IG's, editable through the API as data; a clinic may point this at its own ValueSet).
+    /// </summary>
+    public string ContraindicationValueSet { get; set; } = "http://fhir-ketamine.org/fhir/ValueSet/ketamine-contraindication";
+
+    /// <summary>
+    /// discharge: the lowest modified Aldrete score that allows discharge, used only when no stored
+    /// ObservationDefinition gives a critical interval of <c>aldrete-total</c> for the rule (the IG's
+    /// <c>aldrete-discharge-threshold</c>: ≤ 8 is critical, so 9 is the minimum).
+    /// </summary>
+    public int DischargeMinAldrete { get; set; } = 9;
+
+    /// <summary>
     /// How often (seconds) the cached ObservationDefinition thresholds are re-read, so a threshold changed
     /// through another instance applies here too. A change through this instance applies at once.
     /// </summary>

@@ -24,6 +24,7 @@ public sealed record SafetyRule(string Id, string Display, DetectedIssue.Detecte
         new SafetyRule("dose-high", "Ketamine dose high or inconsistent", DetectedIssue.DetectedIssueSeverity.High, "DOSEHINDW", "clinic default; Andrade 2017"),
         new SafetyRule("rate-high", "Ketamine infusion rate high", DetectedIssue.DetectedIssueSeverity.Moderate, "DOSE", "clinic default"),
         new SafetyRule("si", "Suicidal ideation reported", DetectedIssue.DetectedIssueSeverity.High, "COND", "clinic default"),
+        new SafetyRule("contra-history", "Contraindicated condition on record", DetectedIssue.DetectedIssueSeverity.High, "COND", "Sanacora, JAMA Psychiatry 2017"),
         new SafetyRule("discharge", "Discharge criteria not met", DetectedIssue.DetectedIssueSeverity.High, "COND", "US ketamine HCl label"),
         new SafetyRule("weight-missing", "No recent body weight", DetectedIssue.DetectedIssueSeverity.Moderate, "DOSE", "clinic default"),
     }.ToDictionary(r => r.Id, StringComparer.Ordinal);

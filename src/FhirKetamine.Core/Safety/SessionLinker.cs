@@ -90,21 +90,12 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
 
     private async Task LinkSessionAsync(FhirDbContext db, Observation observation, string patient, DateTimeOffset when, CancellationToken ct)
     {
-        var at = when.UtcDateTime;
         var encounterId = SafetyHook.Local(observation.Encounter) is { } given && given.StartsWith("Encounter/", StringComparison.Ordinal)
             ? given["Encounter/".Length..]
             : null;
         if (observation.Encounter is null)
         {
-            encounterId = await (from x in db.ReferenceIndex
-                                 where x.ResourceType == "Encounter" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == patient
-                                 join d in db.DateIndex on x.ResourceKey equals d.ResourceKey
-                                 where d.ParamName == "date" && d.Start <= at && d.End >= at
-                                 join r in db.Resources on x.ResourceKey equals r.Key
-                                 where !r.IsDeleted
-                                 orderby d.Start descending
-                                 select r.LogicalId)
-                .FirstOrDefaultAsync(ct);
+            encounterId = await CoveringEncounterAsync(db, patient, when, ct);
             if (encounterId is null)
             {
                 return; // not in a session: stored as sent
@@ -135,6 +126,21 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
         {
             observation.PartOf.Add(new ResourceReference($"Procedure/{infusion!.Id}"));
         }
+    }
+
+    /// <summary>The id of the patient's Encounter whose period covers <paramref name="when"/> (the latest to start), else null.</summary>
+    internal static Task<string?> CoveringEncounterAsync(FhirDbContext db, string patient, DateTimeOffset when, CancellationToken ct)
+    {
+        var at = when.UtcDateTime;
+        return (from x in db.ReferenceIndex
+                where x.ResourceType == "Encounter" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == patient
+                join d in db.DateIndex on x.ResourceKey equals d.ResourceKey
+                where d.ParamName == "date" && d.Start <= at && d.End >= at
+                join r in db.Resources on x.ResourceKey equals r.Key
+                where !r.IsDeleted
+                orderby d.Start descending
+                select r.LogicalId)
+            .FirstOrDefaultAsync(ct);
     }
 
     /// <summary>Baseline before the infusion's performed period (or with no infusion started), infusion within it, recovery after.</summary>

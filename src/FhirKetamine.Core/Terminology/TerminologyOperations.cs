@@ -98,6 +98,44 @@ public sealed partial class TerminologyOperations(ResourceValidator validator)
             answer.GetSingleValue<FhirString>("display")?.Value);
     }
 
+    /// <summary>
+    /// The codings of <paramref name="concept"/> that are in the ValueSet <paramref name="url"/>, each asked of the same
+    /// terminology service as <c>$validate-code</c> (system and code; a display is not judged): how a rule asks whether
+    /// a recorded code is in a ValueSet the clinic maintains as data. An unknown ValueSet or one that cannot be
+    /// expanded throws, as <c>$validate-code</c> would answer.
+    /// </summary>
+    public async Task<IReadOnlyList<Coding>> MembersAsync(string url, CodeableConcept? concept, CancellationToken ct)
+    {
+        var codings = concept?.Coding.Where(c => c.System is not null && c.Code is not null).ToList() ?? [];
+        if (codings.Count == 0)
+        {
+            return [];
+        }
+
+        var context = await validator.ContextAsync(ct);
+        var members = new List<Coding>();
+        foreach (var coding in codings)
+        {
+            var request = new ValidateCodeParameters().WithValueSet(url: url).WithCode(code: coding.Code, system: coding.System);
+            Parameters answer;
+            try
+            {
+                answer = await context.Terminology.ValueSetValidateCode(request);
+            }
+            catch (FhirOperationException e)
+            {
+                throw Failure(e, Name(url, null), "used to validate a code");
+            }
+
+            if (answer.GetSingleValue<FhirBoolean>("result")?.Value == true)
+            {
+                members.Add(coding);
+            }
+        }
+
+        return members;
+    }
+
     /// <summary>A code's details in its CodeSystem: <c>name</c>, <c>version</c>, <c>display</c>, <c>designation</c> and <c>property</c>.</summary>
     public async Task<Parameters> LookupAsync(OperationArguments args, CancellationToken ct)
     {

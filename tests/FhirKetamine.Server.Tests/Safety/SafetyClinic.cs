@@ -31,18 +31,20 @@ internal sealed class SafetyClinic(HttpClient client)
     public async Task<SafetyClinic> StartAsync(bool inSession = true)
     {
         PatientId = (await client.CreateAsync(Fhir.Patient("Safety"))).Id;
-        if (!inSession)
+        if (inSession)
         {
-            return this;
+            await OpenSessionAsync();
         }
 
-        EncounterId = await CreateAsync($$$"""
-            {"resourceType":"Encounter","status":"in-progress",
-             "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
-             "type":[{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type","code":"infusion-session"}]}],
-             "subject":{"reference":"Patient/{{{PatientId}}}"},"period":{"start":"{{{At(TimeSpan.FromHours(-1))}}}"}}
-            """);
-        ProcedureId = await CreateAsync($$$"""
+        return this;
+    }
+
+    /// <summary>Opens the session: the Encounter (since an hour ago) and the infusion Procedure (since 30 minutes ago); the outcomes of both posts.</summary>
+    public async Task<(OperationOutcome Encounter, OperationOutcome Procedure)> OpenSessionAsync()
+    {
+        var (_, encounter, encounterId) = await PostAsync(Encounter("in-progress", end: null));
+        EncounterId = encounterId;
+        var (_, procedure, procedureId) = await PostAsync($$$"""
             {"resourceType":"Procedure","status":"in-progress",
              "extension":[{"url":"http://fhir-ketamine.org/fhir/StructureDefinition/infusion-number","valuePositiveInt":1}],
              "basedOn":[{"reference":"CarePlan/plan-{{{PatientId}}}"}],
@@ -51,7 +53,68 @@ internal sealed class SafetyClinic(HttpClient client)
              "performedPeriod":{"start":"{{{At(TimeSpan.FromMinutes(-30))}}}"},
              "reasonReference":[{"reference":"Condition/indication-{{{PatientId}}}"}]}
             """);
-        return this;
+        ProcedureId = procedureId;
+        return (encounter, procedure);
+    }
+
+    /// <summary>The session Encounter (<see cref="EncounterId"/> once stored) with <paramref name="status"/>, begun an hour ago, ended at <paramref name="end"/>.</summary>
+    public string Encounter(string status, TimeSpan? end) => $$$"""
+        {"resourceType":"Encounter",{{{(EncounterId is null ? string.Empty : $"\"id\":\"{EncounterId}\",")}}}"status":"{{{status}}}",
+         "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+         "type":[{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-encounter-type","code":"infusion-session"}]}],
+         "subject":{"reference":"Patient/{{{PatientId}}}"},
+         "period":{"start":"{{{At(TimeSpan.FromHours(-1))}}}"{{{(end is { } e ? $",\"end\":\"{At(e)}\"" : string.Empty)}}}}}
+        """;
+
+    /// <summary>A Condition of this patient coded <paramref name="system"/>|<paramref name="code"/> (an <paramref name="id"/> to update one; entered in error: no clinical status, core con-5).</summary>
+    public string Condition(string system, string code, string clinicalStatus = "active", string verificationStatus = "confirmed", string id = null)
+    {
+        var clinical = verificationStatus == "entered-in-error" ? string.Empty : $$"""
+            "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"{{clinicalStatus}}"}]},
+            """;
+        return $$$"""
+            {"resourceType":"Condition",{{{(id is null ? string.Empty : $"\"id\":\"{id}\",")}}}{{{clinical}}}
+             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"{{{verificationStatus}}}"}]},
+             "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-category","code":"problem-list-item"}]}],
+             "code":{"coding":[{"system":"{{{system}}}","code":"{{{code}}}"}]},
+             "subject":{"reference":"Patient/{{{PatientId}}}"}}
+            """;
+    }
+
+    /// <summary>A modified Aldrete total in the session (the IG's recovery-score profile).</summary>
+    public string Aldrete(int score, TimeSpan when) => $$$"""
+        {"resourceType":"Observation","status":"final",
+         "extension":[{"url":"http://fhir-ketamine.org/fhir/StructureDefinition/infusion-phase","valueCode":"discharge"}],
+         "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"survey"}]}],
+         "code":{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-observation","code":"aldrete-total"}]},
+         "subject":{"reference":"Patient/{{{PatientId}}}"},"encounter":{"reference":"Encounter/{{{EncounterId}}}"},
+         "effectiveDateTime":"{{{At(when)}}}","valueInteger":{{{score}}}}
+        """;
+
+    /// <summary>A yes/no discharge item (<c>companion-present</c>, <c>discharge-ready</c>) recorded as an Observation in the session.</summary>
+    public string DischargeItem(string code, bool value, TimeSpan when) => $$$"""
+        {"resourceType":"Observation","status":"final",
+         "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"survey"}]}],
+         "code":{"coding":[{"system":"http://fhir-ketamine.org/fhir/CodeSystem/ketamine-observation","code":"{{{code}}}"}]},
+         "subject":{"reference":"Patient/{{{PatientId}}}"},"encounter":{"reference":"Encounter/{{{EncounterId}}}"},
+         "effectiveDateTime":"{{{At(when)}}}","valueBoolean":{{{(value ? "true" : "false")}}}}
+        """;
+
+    /// <summary>The IG's example discharge checklist of the journey, answered in this session.</summary>
+    public string DischargeChecklist(int aldrete, bool companion, bool ready, TimeSpan when)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "journey", "QuestionnaireResponse-journey-qr-discharge-s1.json");
+        var response = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        response.Remove("id");
+        response["subject"] = new JsonObject { ["reference"] = $"Patient/{PatientId}" };
+        response["author"] = new JsonObject { ["reference"] = $"Patient/{PatientId}" };
+        response["encounter"] = new JsonObject { ["reference"] = $"Encounter/{EncounterId}" };
+        response["authored"] = At(when);
+        JsonNode Answer(string linkId) => response["item"]!.AsArray().Single(i => (string)i!["linkId"] == linkId)!["answer"]![0]!;
+        Answer("aldrete-total")["valueInteger"] = aldrete;
+        Answer("companion-present")["valueBoolean"] = companion;
+        Answer("discharge-ready")["valueBoolean"] = ready;
+        return response.ToJsonString();
     }
 
     public string BloodPressure(decimal systolic, decimal diastolic, TimeSpan when, string reading = null) => $$$"""
@@ -122,6 +185,16 @@ internal sealed class SafetyClinic(HttpClient client)
         return (response.StatusCode, await response.ReadAsync<OperationOutcome>(), id);
     }
 
+    /// <summary>PUTs <paramref name="json"/> to <paramref name="type"/>/<paramref name="id"/> asking for the OperationOutcome.</summary>
+    public async Task<OperationOutcome> PutAsync(string type, string id, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"{type}/{id}") { Content = Fhir.Json(json) };
+        request.Headers.Add("Prefer", "return=OperationOutcome");
+        using var response = await client.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.ReadAsync<OperationOutcome>();
+    }
+
     public async Task<List<T>> SearchAsync<T>(string query)
         where T : Resource
     {
@@ -134,12 +207,6 @@ internal sealed class SafetyClinic(HttpClient client)
     public Task<List<DetectedIssue>> IssuesAsync() => SearchAsync<DetectedIssue>($"DetectedIssue?patient={PatientId}&_count=100");
 
     public Task<List<Communication>> CommunicationsAsync() => SearchAsync<Communication>($"Communication?subject=Patient/{PatientId}&_count=100");
-
-    private async Task<string> CreateAsync(string json)
-    {
-        var (_, _, id) = await PostAsync(json);
-        return id;
-    }
 
     private static string Identifier(string reading) =>
         reading is null ? string.Empty : $$$"""
