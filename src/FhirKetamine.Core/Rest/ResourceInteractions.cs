@@ -437,7 +437,7 @@ public sealed partial class ResourceInteractions(
     {
         if (response.Resource is { } written && response.Id is { } id && ConformanceResource.IsConformance(response.ResourceType))
         {
-            await validator.ConformanceChangedAsync(response.ResourceType!, id, written, ct);
+            await validator.ConformanceChangedAsync(response.ResourceType!, id, response.VersionId, written, ct);
         }
 
         if (validated.Issue.Count == 0)
@@ -462,7 +462,7 @@ public sealed partial class ResourceInteractions(
         var response = await InTransactionAsync(() => DeleteCurrentAsync(request, ct), ct);
         if (ConformanceResource.IsConformance(request.ResourceType) && request.Id is { } id)
         {
-            await validator.ConformanceChangedAsync(request.ResourceType!, id, null, ct);
+            await validator.ConformanceChangedAsync(request.ResourceType!, id, response.VersionId, null, ct);
         }
 
         return response;

@@ -34,6 +34,10 @@ public sealed partial class ResourceValidator(
     private Task<ValidationContext>? _initial;
     private (string Key, string Fingerprint, ValidationContext Base, ValidationContext Candidate)? _candidate;
 
+    // The newest stored version handed over per conformance resource (under _rebuildGate): a write and the
+    // other-instance poll can hand over versions out of order, and an older one must not replace a newer one.
+    private readonly Dictionary<string, int> _versions = new(StringComparer.Ordinal);
+
     public ValidationMode Mode => options.Value.Mode;
 
     /// <summary>True once <see cref="WarmUpAsync"/> has compiled the core and custom schemas.</summary>
@@ -90,9 +94,11 @@ public sealed partial class ResourceValidator(
     /// <summary>
     /// After a StructureDefinition, ValueSet or CodeSystem was stored (or deleted: <paramref name="resource"/>
     /// null), the next validation uses it: a new context is built off-thread and swapped in atomically.
-    /// Storing what the validator already has (the IG package at each start) changes nothing.
+    /// Storing what the validator already has (the IG package at each start) changes nothing, nor does a
+    /// <paramref name="version"/> older than one already handed over (e.g. the poll of other instances' changes
+    /// read version 1 just before this instance stored version 2).
     /// </summary>
-    public async Task ConformanceChangedAsync(string type, string id, Resource? resource, CancellationToken ct)
+    public async Task ConformanceChangedAsync(string type, string id, int? version, Resource? resource, CancellationToken ct)
     {
         if (!ConformanceResource.IsConformance(type) || (Volatile.Read(ref _context) is null && Volatile.Read(ref _initial) is null))
         {
@@ -104,6 +110,16 @@ public sealed partial class ResourceValidator(
         await _rebuildGate.WaitAsync(ct);
         try
         {
+            if (version is { } v)
+            {
+                if (_versions.TryGetValue(key, out var newest) && v < newest)
+                {
+                    return;
+                }
+
+                _versions[key] = v;
+            }
+
             var current = await ContextAsync(ct);
             current.Custom.TryGetValue(key, out var known);
             if (known?.Fingerprint == changed?.Fingerprint)

@@ -70,7 +70,7 @@ internal sealed partial class ConformanceRefresh(
                     .Where(v => v.ResourceKey == row.Key && v.VersionId == row.VersionId)
                     .Select(v => v.Json)
                     .SingleOrDefaultAsync(ct);
-            await validator.ConformanceChangedAsync(row.Type, row.LogicalId, json is { Length: > 0 } ? fhir.ParseStored(json) : null, ct);
+            await validator.ConformanceChangedAsync(row.Type, row.LogicalId, row.VersionId, json is { Length: > 0 } ? fhir.ParseStored(json) : null, ct);
             _seen[(row.Type, row.LogicalId)] = row.VersionId;
         }
 

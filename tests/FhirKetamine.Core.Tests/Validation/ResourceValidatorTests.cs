@@ -97,6 +97,45 @@ public sealed class ResourceValidatorTests
         Assert.Contains(outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error && (i.Diagnostics ?? "").Contains("conformsTo", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_older_version_handed_over_late_does_not_replace_a_newer_one()
+    {
+        // The poll for other instances' changes can read version 1 of a profile just before this instance stores
+        // version 2, and hand version 1 (here: its deletion) over after it.
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = "http://example.org/fhir/StructureDefinition/patient-with-birthdate";
+        var patient = new Patient { Meta = new Meta { Profile = [url] }, Name = [new HumanName { Family = "Example" }] };
+        _ = await validator.ValidateAsync(patient, null, CancellationToken.None); // reads the first context
+        var profile = new StructureDefinition
+        {
+            Id = "patient-with-birthdate",
+            Url = url,
+            Name = "PatientWithBirthDate",
+            Status = PublicationStatus.Active,
+            FhirVersion = FHIRVersion.N4_0_1,
+            Kind = StructureDefinition.StructureDefinitionKind.Resource,
+            Abstract = false,
+            Type = "Patient",
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new StructureDefinition.DifferentialComponent
+            {
+                Element = [new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 }],
+            },
+        };
+
+        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 2, profile, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 1, null, CancellationToken.None);
+
+        var outcome = Show(await validator.ValidateAsync(patient, null, CancellationToken.None));
+        Assert.Contains("birthDate", outcome, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown", outcome, StringComparison.OrdinalIgnoreCase);
+
+        // A newer version still counts: its deletion makes the profile unknown.
+        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 3, null, CancellationToken.None);
+        Assert.DoesNotContain("birthDate", Show(await validator.ValidateAsync(patient, null, CancellationToken.None)), StringComparison.Ordinal);
+    }
+
     private static ResourceValidator NewValidator(ValidationMode mode) => new(
         Options.Create(new ValidationOptions { Mode = mode, PackageFolders = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")] }),
         new NoStore(), new FhirSerialization(), NullLogger<ResourceValidator>.Instance);

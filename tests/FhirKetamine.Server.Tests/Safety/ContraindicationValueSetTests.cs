@@ -18,9 +18,9 @@ public sealed class ContraindicationValueSetTests(FhirServerFactory factory) : I
     [Fact]
     public async Task Changing_the_value_set_through_the_api_changes_what_contraindicates()
     {
-        // One instance: the catch-up poll for other instances' conformance writes is off. Its first pass hands the
-        // validator each ValueSet version it listed, and one listed before this PUT can briefly swap the old one back.
-        await using var server = factory.WithWebHostBuilder(b => b.UseSetting("Validation:ConformanceRefreshSeconds", "0"));
+        // Its own host, with the catch-up poll for other instances' conformance writes on (the default): the poll can
+        // hand the validator a ValueSet version listed before the PUT below, which must not swap the old list back.
+        await using var server = factory.WithWebHostBuilder(_ => { });
         using var client = server.CreateClient(new() { BaseAddress = new Uri("http://localhost/fhir/") });
         var clinic = await new SafetyClinic(client).StartAsync();
         var valueSet = await (await client.GetAsync("ValueSet/ketamine-contraindication")).ReadAsync<ValueSet>();
