@@ -532,6 +532,7 @@ public sealed partial class ResourceInteractions(
             throw FhirException.BadRequest($"A conditional interaction needs at least one search parameter that {type} supports.");
         }
 
+        await search.PrepareAsync(query, ct);
         return await search.Filter(query).OrderBy(r => r.Key).Select(r => r.LogicalId).Take(limit).ToListAsync(ct);
     }
 

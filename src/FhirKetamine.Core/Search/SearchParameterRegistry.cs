@@ -129,9 +129,68 @@ public sealed partial class SearchParameterRegistry
         }
 
         var targets = definition.Target?.Select(t => t.ToString()).ToArray() ?? [];
+        var leaves = parts.Select(LeafTypes).ToList();
         return new SearchParameterInfo(type, definition.Name!, definition.Type, definition.Url ?? string.Empty,
-            string.Join(" | ", parts), targets, resolveIs);
+            string.Join(" | ", parts), targets, resolveIs)
+        {
+            // Derived index rows are named "<name>:of-type" / "<name>:identifier"; the column holds 64 characters.
+            OfIdentifiers = definition.Type == SearchParamType.Token && leaves.Any(l => l is not null && l.Contains(typeof(Identifier)))
+                && definition.Name!.Length <= 64 - 8,
+            OfReferences = definition.Type == SearchParamType.Reference && leaves.Any(l => l is null || l.Contains(typeof(ResourceReference)))
+                && definition.Name!.Length <= 64 - 11,
+        };
     }
+
+    /// <summary>
+    /// The .NET types of the elements one expression part selects, from Firely's model (<c>Patient.identifier</c> →
+    /// Identifier; <c>(Observation.value as Quantity)</c> → Quantity; a choice element → each of its types), or null
+    /// when the path cannot be followed (a function other than <c>where</c>).
+    /// </summary>
+    internal static IReadOnlyList<Type>? LeafTypes(string part)
+    {
+        var path = part.Trim();
+        while (path.StartsWith('(') && path.EndsWith(')'))
+        {
+            path = path[1..^1].Trim();
+        }
+
+        var cast = AsType().Match(path);
+        if (cast.Success)
+        {
+            return ModelInfo.ModelInspector.FindClassMapping(cast.Groups[2].Value)?.NativeType is { } castTo ? [castTo] : null;
+        }
+
+        path = WhereCall().Replace(path, string.Empty);
+        var segments = path.Split('.');
+        var mapping = ModelInfo.ModelInspector.FindClassMapping(segments[0]);
+        if (mapping is null)
+        {
+            return null;
+        }
+
+        IReadOnlyList<Type> leaves = [mapping.NativeType];
+        foreach (var segment in segments.Skip(1))
+        {
+            if (mapping?.FindMappedElementByName(segment) is not { } element)
+            {
+                return null;
+            }
+
+            // A choice element (value[x]) is typed DataType; its allowed types are listed in FhirType.
+            leaves = element.ImplementingType == typeof(DataType) ? element.FhirType : [element.ImplementingType];
+            mapping = leaves.Count == 1 ? ModelInfo.ModelInspector.FindOrImportClassMapping(leaves[0]) : null;
+        }
+
+        return leaves;
+    }
+
+    /// <summary><c>X.path as Type</c> or <c>X.path.as(Type)</c> / <c>.ofType(Type)</c>.</summary>
+    [GeneratedRegex(@"^(.*?)(?:\s+as\s+|\.as\(|\.ofType\()([A-Za-z]+)\)?$")]
+    private static partial Regex AsType();
+
+    /// <summary>A <c>.where(…)</c> filter (one level of nested parentheses), which keeps the element type.</summary>
+    [GeneratedRegex(@"\.where\((?:[^()]|\([^()]*\))*\)")]
+    private static partial Regex WhereCall();
 
     private static IEnumerable<string> SplitTopLevel(string expression)
     {
