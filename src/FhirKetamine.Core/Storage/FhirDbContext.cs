@@ -140,24 +140,28 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(r => r.System).HasMaxLength(256);
             e.Property(r => r.Code).HasMaxLength(256);
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System });
-        });
+            e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.System, r.Code });
+        }, covered: true);
         Index<DateIndexRow>(modelBuilder, "search_date", e =>
         {
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Start });
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.End });
-        });
+            e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Start, r.End });
+        }, covered: true);
         Index<ReferenceIndexRow>(modelBuilder, "search_reference", e =>
         {
             e.Property(r => r.TargetType).HasMaxLength(64);
             e.Property(r => r.TargetId).HasMaxLength(512);
-            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.TargetId, r.TargetType });
+            // ResourceKey last: a patient's resources are read from the index alone, without a table row each.
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.TargetId, r.TargetType, r.ResourceKey });
         });
         Index<QuantityIndexRow>(modelBuilder, "search_quantity", e =>
         {
             e.Property(r => r.System).HasMaxLength(256);
             e.Property(r => r.Code).HasMaxLength(64);
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.Value });
-        });
+            e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Value, r.Code });
+        }, covered: true);
         Index<NumberIndexRow>(modelBuilder, "search_number", e =>
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Value }));
         Index<UriIndexRow>(modelBuilder, "search_uri", e =>
@@ -167,7 +171,13 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
         });
     }
 
-    private static void Index<T>(ModelBuilder modelBuilder, string table, Action<Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T>> configure)
+    /// <param name="covered">
+    /// The table declares its own by-resource index, led by (ResourceKey, ParamName) and followed by the values that
+    /// the probes read, so that an <c>EXISTS</c> probe of a multi-parameter search, a sort key or
+    /// <c>$ketamine-progress</c>'s per-Observation code, date and value come from the index alone instead of one
+    /// table row each (about nine B-tree seeks per Observation before). Without it, a plain (ResourceKey, ParamName).
+    /// </param>
+    private static void Index<T>(ModelBuilder modelBuilder, string table, Action<Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T>> configure, bool covered = false)
         where T : IndexRow
     {
         modelBuilder.Entity<T>(e =>
@@ -178,7 +188,11 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(r => r.ResourceType).HasMaxLength(64);
             e.Property(r => r.ParamName).HasMaxLength(64);
             // Probe by resource: EXISTS sub-queries of multi-parameter searches, and re-indexing on update.
-            e.HasIndex(r => new { r.ResourceKey, r.ParamName });
+            if (!covered)
+            {
+                e.HasIndex(r => new { r.ResourceKey, r.ParamName });
+            }
+
             configure(e);
         });
     }

@@ -139,11 +139,11 @@ namespace FhirKetamine.Storage.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
-
                     b.HasIndex("ResourceType", "ParamName", "End");
 
                     b.HasIndex("ResourceType", "ParamName", "Start");
+
+                    b.HasIndex("ResourceKey", "ParamName", "Start", "End");
 
                     b.ToTable("search_date", (string)null);
                 });
@@ -229,7 +229,7 @@ namespace FhirKetamine.Storage.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
+                    b.HasIndex("ResourceKey", "ParamName", "Value", "Code");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "Value");
 
@@ -270,7 +270,7 @@ namespace FhirKetamine.Storage.Postgres.Migrations
 
                     b.HasIndex("ResourceKey", "ParamName");
 
-                    b.HasIndex("ResourceType", "ParamName", "TargetId", "TargetType");
+                    b.HasIndex("ResourceType", "ParamName", "TargetId", "TargetType", "ResourceKey");
 
                     b.ToTable("search_reference", (string)null);
                 });
@@ -351,7 +351,7 @@ namespace FhirKetamine.Storage.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
+                    b.HasIndex("ResourceKey", "ParamName", "System", "Code");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "System");
 

@@ -132,11 +132,11 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
-
                     b.HasIndex("ResourceType", "ParamName", "End");
 
                     b.HasIndex("ResourceType", "ParamName", "Start");
+
+                    b.HasIndex("ResourceKey", "ParamName", "Start", "End");
 
                     b.ToTable("search_date", (string)null);
                 });
@@ -218,7 +218,7 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
+                    b.HasIndex("ResourceKey", "ParamName", "Value", "Code");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "Value");
 
@@ -257,7 +257,7 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
 
                     b.HasIndex("ResourceKey", "ParamName");
 
-                    b.HasIndex("ResourceType", "ParamName", "TargetId", "TargetType");
+                    b.HasIndex("ResourceType", "ParamName", "TargetId", "TargetType", "ResourceKey");
 
                     b.ToTable("search_reference", (string)null);
                 });
@@ -334,7 +334,7 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ResourceKey", "ParamName");
+                    b.HasIndex("ResourceKey", "ParamName", "System", "Code");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "System");
 
