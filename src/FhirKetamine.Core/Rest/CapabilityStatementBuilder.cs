@@ -122,6 +122,8 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             "Modifiers: :[type], :identifier, :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Reference => "Modifiers: :[type], :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Uri => "Modifiers: :below, :above, :missing.",
+        SearchParamType.Composite =>
+            "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
         _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
     };
 

@@ -678,6 +678,7 @@ public sealed partial class ResourceInteractions(
         await db.QuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.NumberIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.UriIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.TokenQuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
     }
 
     private static void CheckIfMatch(FhirRequest request, ResourceRow? current)

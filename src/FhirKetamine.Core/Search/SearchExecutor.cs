@@ -96,7 +96,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         SearchParamType.Reference => 0,
         SearchParamType.Token when clause.Name is "identifier" => 0,
         SearchParamType.String or SearchParamType.Uri => 1,
-        SearchParamType.Token => 2,
+        SearchParamType.Token or SearchParamType.Composite => 2,
         SearchParamType.Quantity or SearchParamType.Number => 3,
         _ => 4,
     };
@@ -327,6 +327,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
+        SearchParamType.Composite => CompositeSearch.Keys(db, type, clause),
         _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 
@@ -342,6 +343,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
             SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Composite => db.TokenQuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'.", clause.RawName),
         };
     }

@@ -134,6 +134,24 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 }
 
                 break;
+            case SearchParamType.Composite when p.Components is [var codePath, var quantityPath]:
+                // Both halves from this one element (the Observation, or one component): the pairing is the correlation.
+                var codes = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
+                foreach (var pair in value.Select(quantityPath).OfType<Quantity>().Where(q => q.Value is not null))
+                {
+                    foreach (var (system, code, _) in codes)
+                    {
+                        entries.TokenQuantities.Add(new TokenQuantityIndexRow
+                        {
+                            ResourceType = type, ParamName = p.Name,
+                            System = SearchValues.Truncate(system ?? string.Empty, 256), Code = SearchValues.Truncate(code!, 256),
+                            QuantitySystem = SearchValues.Truncate(pair.System ?? string.Empty, 256),
+                            QuantityCode = SearchValues.Truncate(pair.Code ?? pair.Unit ?? string.Empty, 64), Value = (double)pair.Value!.Value,
+                        });
+                    }
+                }
+
+                break;
             case SearchParamType.Uri:
                 if (value is PrimitiveType { JsonValue: string uri })
                 {

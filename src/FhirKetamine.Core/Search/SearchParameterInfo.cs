@@ -28,6 +28,12 @@ public sealed record SearchParameterInfo(
     /// </summary>
     public bool OfReferences { get; init; }
 
+    /// <summary>
+    /// A composite's component expressions, relative to each element its <see cref="Expression"/> selects
+    /// (token$quantity: <c>code</c>, <c>value.as(Quantity)</c>); empty for other types.
+    /// </summary>
+    public IReadOnlyList<string> Components { get; init; } = [];
+
     /// <summary>The token rows of <c>:of-type</c>: System is the identifier type's system, Code is <c>typeCode|value</c>.</summary>
     public string OfTypeIndexName => Name + ":of-type";
 

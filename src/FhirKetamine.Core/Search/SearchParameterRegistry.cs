@@ -12,9 +12,9 @@ namespace FhirKetamine.Core.Search;
 public sealed partial class SearchParameterRegistry
 {
     /// <summary>
-    /// The parameter types the engine indexes and answers. Composite parameters (pairs of values that must come
-    /// from the same element) and special ones (<c>near</c>, <c>_text</c>) are left out, and so left out of the
-    /// CapabilityStatement: the index keeps no element identity to pair values, and there is no text index.
+    /// The parameter types the engine indexes and answers, besides the token$quantity composites (<see cref="IsTokenQuantity"/>).
+    /// Other composites and the special parameters (<c>near</c>, <c>_text</c>) are left out, and so left out of the
+    /// CapabilityStatement: only token$quantity pairs are indexed per element, and there is no text index.
     /// </summary>
     public static readonly FrozenSet<SearchParamType> IndexedTypes = new[]
     {
@@ -29,9 +29,25 @@ public sealed partial class SearchParameterRegistry
     /// membership and the resources a record points to (<c>Patient/$everything</c> reads those rows).
     /// </summary>
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type)).Concat(MetaParameters()))
+        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type) || IsTokenQuantity(p)).Concat(MetaParameters()))
     {
     }
+
+    /// <summary>The type of each core SearchParameter by canonical URL, to read what a composite is made of.</summary>
+    private static readonly FrozenDictionary<string, SearchParamType> TypeByUrl = ModelInfo.SearchParameters
+        .Where(p => p.Url is not null).GroupBy(p => p.Url!, StringComparer.Ordinal)
+        .ToFrozenDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
+
+    /// <summary>
+    /// A composite of a token and a quantity (<c>code-value-quantity</c>, <c>component-code-value-quantity</c>,
+    /// <c>combo-code-value-quantity</c>): indexed as pairs taken from one element, so the code and the value correlate.
+    /// Composites of other kinds, and those whose quantity may also be a Range (<c>context-type-quantity</c>), are not.
+    /// </summary>
+    internal static bool IsTokenQuantity(SearchParamDefinition p) =>
+        p.Type == SearchParamType.Composite && p.Component is [var token, var quantity]
+        && token.Definition is { } tokenUrl && TypeByUrl.GetValueOrDefault(tokenUrl) == SearchParamType.Token
+        && quantity.Definition is { } quantityUrl && TypeByUrl.GetValueOrDefault(quantityUrl) == SearchParamType.Quantity
+        && token.Expression is { Length: > 0 } && quantity.Expression is { Length: > 0 } q && !q.Contains("Range", StringComparison.Ordinal);
 
     /// <summary>
     /// The meta parameters R4 defines once on Resource (search-parameters.json: Resource-tag, -security, -profile,
@@ -110,7 +126,7 @@ public sealed partial class SearchParameterRegistry
     {
         var type = definition.Resource!;
         var parts = SplitTopLevel(definition.Expression!)
-            .Where(p => p.StartsWith(type + ".", StringComparison.Ordinal) || p.StartsWith("(" + type + ".", StringComparison.Ordinal))
+            .Where(p => p == type || p.StartsWith(type + ".", StringComparison.Ordinal) || p.StartsWith("(" + type + ".", StringComparison.Ordinal))
             .ToList();
         if (parts.Count == 0)
         {
@@ -138,6 +154,7 @@ public sealed partial class SearchParameterRegistry
                 && definition.Name!.Length <= 64 - 8,
             OfReferences = definition.Type == SearchParamType.Reference && leaves.Any(l => l is null || l.Contains(typeof(ResourceReference)))
                 && definition.Name!.Length <= 64 - 11,
+            Components = definition.Type == SearchParamType.Composite ? definition.Component!.Select(c => c.Expression!).ToArray() : [],
         };
     }
 
