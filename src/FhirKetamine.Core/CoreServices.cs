@@ -24,6 +24,7 @@ public static class CoreServices
         services.AddSingleton(_ => new SearchParameterRegistry());
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<SearchQueryParser>();
+        services.AddSingleton<SearchValueSets>();
         services.AddSingleton<ResourcePatcher>();
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddOptions<ValidationOptions>();

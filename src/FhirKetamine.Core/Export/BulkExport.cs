@@ -180,6 +180,7 @@ public sealed partial class BulkExport(
         }
 
         DemandRead(scopes, type);
+        await search.PrepareAsync(query, ct);
         await search.Filter(query).Select(r => r.Key).Take(1).ToListAsync(ct);
     }
 

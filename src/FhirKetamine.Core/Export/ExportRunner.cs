@@ -213,6 +213,11 @@ public sealed partial class ExportRunner(
             .Select(f => BulkExport.ParseTypeFilter(f, parser))
             .GroupBy(q => q.ResourceType, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var filter in filters.Values.SelectMany(f => f))
+        {
+            await search.PrepareAsync(filter, ct); // :in ValueSets, expanded before the queries are built
+        }
+
         var types = (await TypesAsync(job, ct)).Where(t => ExportScopes.CanRead(scopes, t)).Order(StringComparer.Ordinal).ToList();
 
         var output = new List<ExportFile>();

@@ -58,7 +58,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
                 ],
             };
             component.SearchParam.AddRange(registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
-                new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url, Documentation = Modifiers(p.Type) }));
+                new CapabilityStatement.SearchParamComponent { Name = p.Name, Type = p.Type, Definition = p.Url, Documentation = Modifiers(p) }));
             var references = registry.For(type).Where(p => p.Type == SearchParamType.Reference).Select(p => $"{type}:{p.Name}").Order(StringComparer.Ordinal).ToList();
             component.SearchInclude = references.Count == 0 ? [] : ["*", .. references];
             component.SearchRevInclude = revIncludes.TryGetValue(type, out var rev) ? rev : [];
@@ -104,13 +104,26 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         };
     }
 
-    /// <summary>What the engine accepts on a parameter of this type besides a plain value (every parameter also chains from a reference and takes :missing).</summary>
-    private static string Modifiers(SearchParamType? type) => type switch
+    /// <summary>
+    /// What the engine accepts on a parameter besides a plain value (every parameter also chains from a reference and
+    /// takes :missing): <c>:of-type</c> only where the values are Identifiers, <c>:identifier</c> only where they are
+    /// References (not canonicals).
+    /// </summary>
+    private static string Modifiers(SearchParameterInfo p) => p.Type switch
     {
         SearchParamType.String => "Modifiers: :exact, :contains, :missing. Starts-with, case- and accent-insensitive by default.",
-        SearchParamType.Token => "Modifiers: :text, :not, :missing. system|code, |code, system|, code.",
+        SearchParamType.Token when p.OfIdentifiers =>
+            "Modifiers: :text, :not, :in, :not-in, :of-type, :missing. system|code, |code, system|, code; :of-type=[type system]|[type code]|[value]; "
+            + $":in/:not-in take a ValueSet URL (or ValueSet/[id]) this server can expand, at most {SearchValueSets.MaxCodes} codes.",
+        SearchParamType.Token =>
+            "Modifiers: :text, :not, :in, :not-in, :missing. system|code, |code, system|, code; "
+            + $":in/:not-in take a ValueSet URL (or ValueSet/[id]) this server can expand, at most {SearchValueSets.MaxCodes} codes.",
+        SearchParamType.Reference when p.OfReferences =>
+            "Modifiers: :[type], :identifier, :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Reference => "Modifiers: :[type], :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Uri => "Modifiers: :below, :above, :missing.",
+        SearchParamType.Composite =>
+            "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
         _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
     };
 

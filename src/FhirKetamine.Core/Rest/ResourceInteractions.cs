@@ -532,6 +532,7 @@ public sealed partial class ResourceInteractions(
             throw FhirException.BadRequest($"A conditional interaction needs at least one search parameter that {type} supports.");
         }
 
+        await search.PrepareAsync(query, ct);
         return await search.Filter(query).OrderBy(r => r.Key).Select(r => r.LogicalId).Take(limit).ToListAsync(ct);
     }
 
@@ -677,6 +678,7 @@ public sealed partial class ResourceInteractions(
         await db.QuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.NumberIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.UriIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.TokenQuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
     }
 
     private static void CheckIfMatch(FhirRequest request, ResourceRow? current)

@@ -19,6 +19,8 @@ public sealed class IndexEntries
 
     public List<UriIndexRow> Uris { get; } = [];
 
+    public List<TokenQuantityIndexRow> TokenQuantities { get; } = [];
+
     public IEnumerable<IndexRow> All =>
-        Strings.Cast<IndexRow>().Concat(Tokens).Concat(Dates).Concat(References).Concat(Quantities).Concat(Numbers).Concat(Uris);
+        Strings.Cast<IndexRow>().Concat(Tokens).Concat(Dates).Concat(References).Concat(Quantities).Concat(Numbers).Concat(Uris).Concat(TokenQuantities);
 }

@@ -15,6 +15,12 @@ public sealed record SearchClause(string Name, string? Modifier, SearchParameter
     /// <summary>For <c>_has:Type:ref:param</c>: resources of Type whose <c>ref</c> points here and that match the clause.</summary>
     public HasStep? Has { get; init; }
 
+    /// <summary>
+    /// For token <c>:in</c>/<c>:not-in</c>: the codes of the named ValueSets, filled by <see cref="SearchValueSets.ResolveAsync"/>
+    /// before the query is built (an expansion is asynchronous; building a query is not).
+    /// </summary>
+    public ValueSetCodes? ValueSet { get; set; }
+
     /// <summary>The parameter as the client wrote it (for links and messages).</summary>
     public string RawName => Chain is { } chain ? $"{Name}{(Modifier is null ? string.Empty : ":" + Modifier)}.{chain.Targets.Values.First().RawName}"
         : Has is { } has ? $"_has:{has.SourceType}:{has.ReferenceParameter.Name}:{has.Inner.RawName}"

@@ -11,7 +11,7 @@ namespace FhirKetamine.Core.Search;
 /// and the page is read with the stored JSON of each match's current version. Chains and <c>_has</c> are
 /// nested sub-queries of the same kind; includes are one more statement per include level.
 /// </summary>
-public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
+public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock, SearchValueSets valueSets)
 {
     /// <summary>At most this many resources are included per include level; beyond it the Bundle carries a warning.</summary>
     public const int MaxIncludedPerLevel = 2000;
@@ -25,6 +25,13 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
     /// key. What the caller may see (<see cref="SearchQuery.Bounds"/>: compartment and granular scope filters) is
     /// one more predicate here and in every chain, <c>_has</c> and include query.
     /// </summary>
+    /// <summary>
+    /// What a query needs before <see cref="Filter"/> can build it: the codes of the ValueSets its <c>:in</c>/<c>:not-in</c>
+    /// clauses name (expanding is asynchronous, building a query is not). <see cref="ExecuteAsync"/> calls it; every other
+    /// caller of <see cref="Filter"/> calls it first. Cheap when the query has no such clause or the expansion is cached.
+    /// </summary>
+    public Task PrepareAsync(SearchQuery query, CancellationToken ct) => valueSets.ResolveAsync(query, ct);
+
     public IQueryable<ResourceRow> Filter(SearchQuery query) => Match(query.ResourceType, query.Clauses, query.Bounds);
 
     private IQueryable<ResourceRow> Match(string type, IReadOnlyList<SearchClause> clauses, AccessBounds? bounds)
@@ -81,7 +88,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
     }
 
     private static bool IsDriver(SearchClause clause) =>
-        clause.Parameter is not null && clause.Chain is null && clause.Has is null && clause.Modifier is not ("missing" or "not");
+        clause.Parameter is not null && clause.Chain is null && clause.Has is null && clause.Modifier is not ("missing" or "not" or "not-in");
 
     /// <summary>A rough guess at how few rows a clause matches, lowest first.</summary>
     private static int Selectivity(SearchClause clause) => clause.Parameter!.Type switch
@@ -89,13 +96,14 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
         SearchParamType.Reference => 0,
         SearchParamType.Token when clause.Name is "identifier" => 0,
         SearchParamType.String or SearchParamType.Uri => 1,
-        SearchParamType.Token => 2,
+        SearchParamType.Token or SearchParamType.Composite => 2,
         SearchParamType.Quantity or SearchParamType.Number => 3,
         _ => 4,
     };
 
     public async Task<SearchPage> ExecuteAsync(SearchQuery query, CancellationToken ct)
     {
+        await PrepareAsync(query, ct);
         var snapshot = query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
@@ -270,9 +278,10 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
         }
 
         var parameter = clause.Parameter!;
-        if (clause.Modifier == "not" && parameter.Type == SearchParamType.Token)
+        if (clause.Modifier is "not" or "not-in" && parameter.Type == SearchParamType.Token)
         {
-            var excluded = TokenSearch.Keys(db, null, clause with { Modifier = null });
+            // The complement: resources with no value matching the codes (or the ValueSet), including those without a value.
+            var excluded = TokenSearch.Keys(db, null, clause with { Modifier = clause.Modifier == "not" ? null : "in" });
             return rows.Where(r => !excluded.Any(k => k == r.Key));
         }
 
@@ -318,6 +327,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
         SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
+        SearchParamType.Composite => CompositeSearch.Keys(db, type, clause),
         _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 
@@ -333,6 +343,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock)
             SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Composite => db.TokenQuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'.", clause.RawName),
         };
     }

@@ -66,6 +66,20 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                     });
                 }
 
+                if (p.OfIdentifiers && value is Identifier { Value: { } identifierValue, Type: { } identifierType })
+                {
+                    // :of-type: one row per coding of the identifier's type, the type code and the value in one column.
+                    foreach (var coding in identifierType.Coding.Where(c => !string.IsNullOrEmpty(c.Code)))
+                    {
+                        entries.Tokens.Add(new TokenIndexRow
+                        {
+                            ResourceType = type, ParamName = p.OfTypeIndexName,
+                            System = SearchValues.Truncate(coding.System ?? string.Empty, 256),
+                            Code = SearchValues.Truncate(SearchValues.OfTypeCode(coding.Code!, identifierValue), 256),
+                        });
+                    }
+                }
+
                 break;
             case SearchParamType.Date:
                 if (DateRangeOf(value) is var (start, end))
@@ -83,7 +97,18 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                         ResourceType = type, ParamName = p.Name, TargetType = targetType, TargetId = SearchValues.Truncate(targetId, 512),
                     });
                 }
-                else if (value is Canonical { Value: { } canonical })
+                if (p.OfReferences && value is ResourceReference { Identifier.Value: { } logicalValue } logical && MayBe(logical, p.ResolveIsType))
+                {
+                    // :identifier: the reference's logical identifier, searched like a token (system|value).
+                    entries.Tokens.Add(new TokenIndexRow
+                    {
+                        ResourceType = type, ParamName = p.IdentifierIndexName,
+                        System = SearchValues.Truncate(logical.Identifier.System ?? string.Empty, 256),
+                        Code = SearchValues.Truncate(logicalValue, 256),
+                    });
+                }
+
+                if (value is Canonical { Value: { } canonical })
                 {
                     entries.References.Add(new ReferenceIndexRow { ResourceType = type, ParamName = p.Name, TargetId = SearchValues.Truncate(canonical, 512) });
                 }
@@ -109,6 +134,24 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 }
 
                 break;
+            case SearchParamType.Composite when p.Components is [var codePath, var quantityPath]:
+                // Both halves from this one element (the Observation, or one component): the pairing is the correlation.
+                var codes = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
+                foreach (var pair in value.Select(quantityPath).OfType<Quantity>().Where(q => q.Value is not null))
+                {
+                    foreach (var (system, code, _) in codes)
+                    {
+                        entries.TokenQuantities.Add(new TokenQuantityIndexRow
+                        {
+                            ResourceType = type, ParamName = p.Name,
+                            System = SearchValues.Truncate(system ?? string.Empty, 256), Code = SearchValues.Truncate(code!, 256),
+                            QuantitySystem = SearchValues.Truncate(pair.System ?? string.Empty, 256),
+                            QuantityCode = SearchValues.Truncate(pair.Code ?? pair.Unit ?? string.Empty, 64), Value = (double)pair.Value!.Value,
+                        });
+                    }
+                }
+
+                break;
             case SearchParamType.Uri:
                 if (value is PrimitiveType { JsonValue: string uri })
                 {
@@ -117,6 +160,27 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Whether a reference can point to <paramref name="only"/> (a parameter defined with <c>.where(resolve() is X)</c>):
+    /// by its literal reference, else by <c>Reference.type</c>; a reference that says neither (an identifier alone)
+    /// is taken to be of the parameter's type, since the server cannot resolve it to check.
+    /// </summary>
+    private static bool MayBe(ResourceReference reference, string? only)
+    {
+        if (only is null)
+        {
+            return true;
+        }
+
+        if (reference.Reference is { } literal && ParseReference(literal) is ({ } literalType, _))
+        {
+            return literalType == only;
+        }
+
+        return reference.Type is not { } declared
+            || declared == only || declared.EndsWith("/StructureDefinition/" + only, StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> StringsOf(Base value) => value switch

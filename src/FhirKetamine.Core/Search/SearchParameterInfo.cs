@@ -14,4 +14,29 @@ public sealed record SearchParameterInfo(
     string Url,
     string Expression,
     IReadOnlyList<string> TargetTypes,
-    string? ResolveIsType);
+    string? ResolveIsType)
+{
+    /// <summary>
+    /// A token parameter some of whose values are Identifiers (<c>Patient.identifier</c>): those take <c>:of-type</c>,
+    /// indexed under <see cref="OfTypeIndexName"/>.
+    /// </summary>
+    public bool OfIdentifiers { get; init; }
+
+    /// <summary>
+    /// A reference parameter some of whose values are Reference elements (not canonicals): those take <c>:identifier</c>,
+    /// their <c>Reference.identifier</c> indexed under <see cref="IdentifierIndexName"/>.
+    /// </summary>
+    public bool OfReferences { get; init; }
+
+    /// <summary>
+    /// A composite's component expressions, relative to each element its <see cref="Expression"/> selects
+    /// (token$quantity: <c>code</c>, <c>value.as(Quantity)</c>); empty for other types.
+    /// </summary>
+    public IReadOnlyList<string> Components { get; init; } = [];
+
+    /// <summary>The token rows of <c>:of-type</c>: System is the identifier type's system, Code is <c>typeCode|value</c>.</summary>
+    public string OfTypeIndexName => Name + ":of-type";
+
+    /// <summary>The token rows of <c>:identifier</c>: a Reference.identifier's system and value.</summary>
+    public string IdentifierIndexName => Name + ":identifier";
+}

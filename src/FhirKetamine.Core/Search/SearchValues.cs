@@ -79,6 +79,12 @@ public static class SearchValues
         _ => c.ToString(),
     };
 
+    /// <summary>
+    /// The Code column of an identifier's <c>:of-type</c> row: the type code and the identifier's value, joined by
+    /// <c>|</c> as the search value writes them (<c>system|MR|12345</c>), so the match is one equality.
+    /// </summary>
+    public static string OfTypeCode(string typeCode, string value) => typeCode + "|" + value;
+
     public static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     /// <summary>

@@ -28,7 +28,10 @@ public static class ScopeBounds
         return new AccessBounds(byType, Normalise(wildcard.Select(s => Alternative(access, s, null, parser))));
     }
 
-    /// <summary>The granular filter of a scope as search clauses on <paramref name="type"/>, or null when it cannot be enforced.</summary>
+    /// <summary>
+    /// The granular filter of a scope as search clauses on <paramref name="type"/>, or null when it cannot be enforced
+    /// (then the scope grants nothing).
+    /// </summary>
     public static IReadOnlyList<SearchClause>? FilterClauses(string filter, string type, SearchQueryParser parser)
     {
         var parameters = QueryString.Parse(filter);
@@ -36,7 +39,8 @@ public static class ScopeBounds
         {
             var query = parser.Parse(type, parameters, strict: true);
             return parameters.Count > 0 && query.Clauses.Count == parameters.Count && query.Includes.Count == 0 && query.Sort.Count == 0
-                && query.Clauses.All(c => c.Chain is null && c.Has is null)
+                // :in/:not-in need a ValueSet expanded per request, which reads and history (synchronous predicates) cannot do.
+                && query.Clauses.All(c => c.Chain is null && c.Has is null && c.Modifier is not ("in" or "not-in"))
                 ? query.Clauses
                 : null;
         }

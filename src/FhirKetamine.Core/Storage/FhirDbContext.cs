@@ -29,6 +29,8 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
 
     public DbSet<UriIndexRow> UriIndex => Set<UriIndexRow>();
 
+    public DbSet<TokenQuantityIndexRow> TokenQuantityIndex => Set<TokenQuantityIndexRow>();
+
     public DbSet<SmartKeyRow> SmartKeys => Set<SmartKeyRow>();
 
     public DbSet<ClientAssertionUse> ClientAssertionUses => Set<ClientAssertionUse>();
@@ -161,6 +163,16 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(r => r.Code).HasMaxLength(64);
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.Value });
             e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Value, r.Code });
+        }, covered: true);
+        Index<TokenQuantityIndexRow>(modelBuilder, "search_token_quantity", e =>
+        {
+            e.Property(r => r.System).HasMaxLength(256);
+            e.Property(r => r.Code).HasMaxLength(256);
+            e.Property(r => r.QuantitySystem).HasMaxLength(256);
+            e.Property(r => r.QuantityCode).HasMaxLength(64);
+            // Driven by the code (blood pressure: 8480-6), then the value range within it.
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System, r.Value });
+            e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Code, r.Value });
         }, covered: true);
         Index<NumberIndexRow>(modelBuilder, "search_number", e =>
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Value }));

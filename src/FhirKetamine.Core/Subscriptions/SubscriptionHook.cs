@@ -63,7 +63,7 @@ public sealed partial class SubscriptionHook(
 
         var access = write.Request.Access;
         var criteria = SubscriptionCriteria.Parse(subscription.Criteria, parser);
-        CheckSearchable(criteria, subscription.Criteria!);
+        await CheckSearchableAsync(criteria, subscription.Criteria!, ct);
         SubscriptionChannels.Check(subscription);
         SubscriptionScopes.DemandMayReceive(access, criteria.ResourceType);
         if (owner is not null && IsAnotherUsers(owner, access))
@@ -100,10 +100,11 @@ public sealed partial class SubscriptionHook(
     /// built and translated here, without running, so such a Subscription is refused now and never breaks the
     /// writes it would be matched against.
     /// </summary>
-    private void CheckSearchable(SearchQuery criteria, string text)
+    private async Task CheckSearchableAsync(SearchQuery criteria, string text, CancellationToken ct)
     {
         try
         {
+            await search.PrepareAsync(criteria, ct);
             _ = search.Filter(criteria).ToQueryString();
         }
         catch (FhirException e)
@@ -161,6 +162,7 @@ public sealed partial class SubscriptionHook(
         IQueryable<ResourceRow> matches;
         try
         {
+            await search.PrepareAsync(subscription.Criteria, ct); // the ValueSets of :in, as they are now (cached per terminology)
             matches = search.Filter(subscription.Criteria);
         }
         catch (FhirException e)

@@ -358,6 +358,59 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                     b.ToTable("search_token", (string)null);
                 });
 
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenQuantityIndexRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ParamName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("QuantityCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("QuantitySystem")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<long>("ResourceKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceKey", "ParamName", "Code", "Value");
+
+                    b.HasIndex("ResourceType", "ParamName", "Code", "System", "Value");
+
+                    b.ToTable("search_token_quantity", (string)null);
+                });
+
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.UriIndexRow", b =>
                 {
                     b.Property<long>("Id")
@@ -894,6 +947,17 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                 });
 
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenIndexRow", b =>
+                {
+                    b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
+                        .WithMany()
+                        .HasForeignKey("ResourceKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Resource");
+                });
+
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenQuantityIndexRow", b =>
                 {
                     b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
                         .WithMany()

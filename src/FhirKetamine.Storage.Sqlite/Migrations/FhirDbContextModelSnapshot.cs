@@ -341,6 +341,57 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                     b.ToTable("search_token", (string)null);
                 });
 
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenQuantityIndexRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ParamName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuantityCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuantitySystem")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ResourceKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceKey", "ParamName", "Code", "Value");
+
+                    b.HasIndex("ResourceType", "ParamName", "Code", "System", "Value");
+
+                    b.ToTable("search_token_quantity", (string)null);
+                });
+
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.UriIndexRow", b =>
                 {
                     b.Property<long>("Id")
@@ -867,6 +918,17 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenIndexRow", b =>
+                {
+                    b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
+                        .WithMany()
+                        .HasForeignKey("ResourceKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Resource");
+                });
+
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.TokenQuantityIndexRow", b =>
                 {
                     b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
                         .WithMany()

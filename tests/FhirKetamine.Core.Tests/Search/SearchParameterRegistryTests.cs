@@ -62,10 +62,24 @@ public sealed class SearchParameterRegistryTests
         Assert.Equal(kind, parameter.Type);
     }
 
-    [Fact]
-    public void Composite_and_special_parameters_are_not_registered()
+    [Theory]
+    [InlineData("code-value-quantity", "Observation")]
+    [InlineData("component-code-value-quantity", "Observation.component")]
+    [InlineData("combo-code-value-quantity", "Observation | Observation.component")]
+    public void Token_quantity_composites_are_registered_with_their_components(string name, string expression)
     {
-        Assert.False(_registry.TryGet("Observation", "component-code-value-quantity", out _));
+        Assert.True(_registry.TryGet("Observation", name, out var parameter));
+        Assert.Equal(SearchParamType.Composite, parameter.Type);
+        Assert.Equal(expression, parameter.Expression);
+        Assert.Equal(2, parameter.Components.Count);
+    }
+
+    [Fact]
+    public void Other_composites_and_special_parameters_are_not_registered()
+    {
+        Assert.False(_registry.TryGet("Observation", "component-code-value-concept", out _));
+        Assert.False(_registry.TryGet("Observation", "code-value-date", out _));
+        Assert.False(_registry.TryGet("ActivityDefinition", "context-type-quantity", out _)); // a Quantity or a Range
         Assert.False(_registry.TryGet("Location", "near", out _));
     }
 }
