@@ -44,11 +44,14 @@ internal sealed partial class ValidationWarmUp(ResourceValidator validator, ILog
     private static partial void LogWarmUpFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Unhealthy until the validator is warm: a cold validator takes seconds over its first requests.</summary>
+/// <summary>
+/// Degraded (503 on /health/ready) until the validator is warm: a cold validator takes seconds over its first
+/// requests. Not Unhealthy: ASP.NET logs an unhealthy check at Error level on every poll, and warming up is normal.
+/// </summary>
 internal sealed class ValidatorReadyCheck(ResourceValidator validator) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(validator.Mode == ValidationMode.Off || validator.IsWarm
             ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy("The validator is warming up."));
+            : HealthCheckResult.Degraded("The validator is warming up."));
 }

@@ -3,6 +3,10 @@ using System.Net.Http.Headers;
 
 using Hl7.Fhir.Model;
 
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace FhirKetamine.Server.Tests.Rest;
 
 public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirServerFactory>
@@ -73,7 +77,11 @@ public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirS
         var observation = Assert.Single(statement.Rest[0].Resource, r => r.Type == "Observation");
         Assert.Contains(observation.SearchParam, p => p.Name == "patient" && p.Type == SearchParamType.Reference);
         Assert.Contains(observation.SearchParam, p => p.Name == "value-quantity");
-        Assert.DoesNotContain(observation.SearchParam, p => p.Type is SearchParamType.Composite or SearchParamType.Special);
+        Assert.DoesNotContain(observation.SearchParam, p => p.Type is SearchParamType.Special);
+        // Composites: exactly the token$quantity ones the server indexes (blood pressure by component), not the others.
+        Assert.Equal(
+            ["code-value-quantity", "combo-code-value-quantity", "component-code-value-quantity"],
+            observation.SearchParam.Where(p => p.Type == SearchParamType.Composite).Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Contains("Observation:subject", observation.SearchInclude);
         Assert.Contains("*", observation.SearchInclude);
         var patient = Assert.Single(statement.Rest[0].Resource, r => r.Type == "Patient");
@@ -99,5 +107,39 @@ public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirS
         }
 
         Assert.Equal(HttpStatusCode.OK, ready);
+    }
+
+    [Fact]
+    public async Task Ready_is_503_while_a_check_is_degraded_as_the_validator_is_while_warming_up()
+    {
+        // Warming up is Degraded rather than Unhealthy (ASP.NET logs every unhealthy poll as an error), so the
+        // endpoint must map Degraded to 503 itself.
+        await using var degraded = factory.WithWebHostBuilder(b => b.ConfigureServices(s =>
+            s.AddHealthChecks().AddCheck("warming-up", () => HealthCheckResult.Degraded("warming up"), tags: ["ready"])));
+        var client = degraded.CreateClient();
+
+        var ready = await client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Degraded", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_cold_validator_reports_degraded()
+    {
+        var validator = new FhirKetamine.Core.Validation.ResourceValidator(
+            Microsoft.Extensions.Options.Options.Create(new FhirKetamine.Core.Validation.ValidationOptions()),
+            new NoConformance(), new FhirKetamine.Core.Rest.FhirSerialization(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<FhirKetamine.Core.Validation.ResourceValidator>.Instance);
+
+        var result = await new FhirKetamine.Server.Validation.ValidatorReadyCheck(validator).CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+    }
+
+    private sealed class NoConformance : FhirKetamine.Core.Validation.IConformanceStore
+    {
+        public Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Resource>>([]);
     }
 }
