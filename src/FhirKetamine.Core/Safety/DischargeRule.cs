@@ -94,7 +94,7 @@ public sealed class DischargeRule(FhirSerialization fhir)
                     && response.Status is QuestionnaireResponse.QuestionnaireResponseStatus.Completed or QuestionnaireResponse.QuestionnaireResponseStatus.Amended
                     && SafetyHook.When(response.AuthoredElement) is { } authored && InSession(response.Encounter, authored):
                     readings.AddRange(Items
-                        .Select(linkId => (linkId, Answer: Find(response.Item, linkId)?.Answer.FirstOrDefault()?.Value))
+                        .Select(linkId => (linkId, Answer: QuestionnaireItems.Find(response.Item, linkId)?.Answer.FirstOrDefault()?.Value))
                         .Where(a => a.Answer is not null)
                         .Select(a => new DischargeReading(a.linkId, a.Answer!, authored, source)));
                     break;
@@ -186,24 +186,6 @@ public sealed class DischargeRule(FhirSerialization fhir)
 
     private static string? ItemOf(Observation observation) =>
         observation.Code?.Coding.FirstOrDefault(c => c.System == ObservationSystem && c.Code is not null && Items.Contains(c.Code))?.Code;
-
-    private static QuestionnaireResponse.ItemComponent? Find(IEnumerable<QuestionnaireResponse.ItemComponent> items, string linkId)
-    {
-        foreach (var item in items)
-        {
-            if (item.LinkId == linkId)
-            {
-                return item;
-            }
-
-            if (Find(item.Item.Concat(item.Answer.SelectMany(a => a.Item)), linkId) is { } nested)
-            {
-                return nested;
-            }
-        }
-
-        return null;
-    }
 
     private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }

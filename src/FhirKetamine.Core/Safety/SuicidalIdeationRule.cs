@@ -25,7 +25,7 @@ public static class SuicidalIdeationRule
             return null;
         }
 
-        var item = Find(response.Item, Item9LinkId);
+        var item = QuestionnaireItems.Find(response.Item, Item9LinkId);
         return item?.Answer.FirstOrDefault()?.Value is { } answer ? Judge(answer, $"QuestionnaireResponse item {Item9LinkId}") : null;
     }
 
@@ -67,23 +67,5 @@ public static class SuicidalIdeationRule
             false => new SafetyFinding(rule, false, $"{rule.Display}: PHQ-9 item 9 answered 'Not at all'."),
             null => null,
         };
-    }
-
-    private static QuestionnaireResponse.ItemComponent? Find(IEnumerable<QuestionnaireResponse.ItemComponent> items, string linkId)
-    {
-        foreach (var item in items)
-        {
-            if (item.LinkId == linkId)
-            {
-                return item;
-            }
-
-            if (Find(item.Item.Concat(item.Answer.SelectMany(a => a.Item)), linkId) is { } nested)
-            {
-                return nested;
-            }
-        }
-
-        return null;
     }
 }

@@ -67,30 +67,11 @@ public sealed class ResourceValidatorTests
     [Fact]
     public async Task A_profile_whose_invariant_uses_conformsTo_is_refused()
     {
-        var profile = new StructureDefinition
+        var profile = PatientProfile("uses-conforms-to", "UsesConformsTo", new ElementDefinition("Patient")
         {
-            Id = "uses-conforms-to",
-            Url = "http://example.org/fhir/StructureDefinition/uses-conforms-to",
-            Name = "UsesConformsTo",
-            Status = PublicationStatus.Active,
-            FhirVersion = FHIRVersion.N4_0_1,
-            Kind = StructureDefinition.StructureDefinitionKind.Resource,
-            Abstract = false,
-            Type = "Patient",
-            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
-            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-            Differential = new StructureDefinition.DifferentialComponent
-            {
-                Element =
-                [
-                    new ElementDefinition("Patient")
-                    {
-                        ElementId = "Patient",
-                        Constraint = [new ElementDefinition.ConstraintComponent { Key = "x-1", Severity = ConstraintSeverity.Error, Human = "x", Expression = "conformsTo('http://x')" }],
-                    },
-                ],
-            },
-        };
+            ElementId = "Patient",
+            Constraint = [new ElementDefinition.ConstraintComponent { Key = "x-1", Severity = ConstraintSeverity.Error, Human = "x", Expression = "conformsTo('http://x')" }],
+        });
 
         var outcome = await Shared.Value.ValidateAsync(profile, null, CancellationToken.None);
 
@@ -103,38 +84,40 @@ public sealed class ResourceValidatorTests
         // The poll for other instances' changes can read version 1 of a profile just before this instance stores
         // version 2, and hand version 1 (here: its deletion) over after it.
         var validator = NewValidator(ValidationMode.Enforce);
-        const string url = "http://example.org/fhir/StructureDefinition/patient-with-birthdate";
+        const string url = ExampleProfiles + "patient-with-birthdate";
         var patient = new Patient { Meta = new Meta { Profile = [url] }, Name = [new HumanName { Family = "Example" }] };
         _ = await validator.ValidateAsync(patient, null, CancellationToken.None); // reads the first context
-        var profile = new StructureDefinition
-        {
-            Id = "patient-with-birthdate",
-            Url = url,
-            Name = "PatientWithBirthDate",
-            Status = PublicationStatus.Active,
-            FhirVersion = FHIRVersion.N4_0_1,
-            Kind = StructureDefinition.StructureDefinitionKind.Resource,
-            Abstract = false,
-            Type = "Patient",
-            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
-            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-            Differential = new StructureDefinition.DifferentialComponent
-            {
-                Element = [new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 }],
-            },
-        };
+        var profile = PatientProfile("patient-with-birthdate", "PatientWithBirthDate", new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 });
 
-        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 2, profile, CancellationToken.None);
-        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 1, null, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "patient-with-birthdate", 2, profile, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "patient-with-birthdate", 1, null, CancellationToken.None);
 
         var outcome = Show(await validator.ValidateAsync(patient, null, CancellationToken.None));
         Assert.Contains("birthDate", outcome, StringComparison.Ordinal);
         Assert.DoesNotContain("unknown", outcome, StringComparison.OrdinalIgnoreCase);
 
         // A newer version still counts: its deletion makes the profile unknown.
-        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 3, null, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "patient-with-birthdate", 3, null, CancellationToken.None);
         Assert.DoesNotContain("birthDate", Show(await validator.ValidateAsync(patient, null, CancellationToken.None)), StringComparison.Ordinal);
     }
+
+    private const string ExampleProfiles = "http://example.org/fhir/StructureDefinition/";
+
+    /// <summary>A Patient profile (differential only) at <see cref="ExampleProfiles"/><paramref name="id"/>.</summary>
+    private static StructureDefinition PatientProfile(string id, string name, params ElementDefinition[] differential) => new()
+    {
+        Id = id,
+        Url = ExampleProfiles + id,
+        Name = name,
+        Status = PublicationStatus.Active,
+        FhirVersion = FHIRVersion.N4_0_1,
+        Kind = StructureDefinition.StructureDefinitionKind.Resource,
+        Abstract = false,
+        Type = "Patient",
+        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+        Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+        Differential = new StructureDefinition.DifferentialComponent { Element = [.. differential] },
+    };
 
     private static ResourceValidator NewValidator(ValidationMode mode) => new(
         Options.Create(new ValidationOptions { Mode = mode, PackageFolders = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")] }),
