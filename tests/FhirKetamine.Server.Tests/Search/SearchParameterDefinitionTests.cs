@@ -70,6 +70,41 @@ public sealed class SearchParameterDefinitionTests(FhirServerFactory factory) : 
     }
 
     [Fact]
+    public async Task Updates_racing_a_reindex_keep_the_index_rows_of_their_own_version()
+    {
+        var code = $"race{Guid.NewGuid():N}"[..16];
+        var old = $"Old{Guid.NewGuid():N}"[..12];
+        var renamed = $"New{Guid.NewGuid():N}"[..12];
+        await client.CreateAsync(NicknameParameter(code));
+        var ids = new List<string>();
+        foreach (var batch in Enumerable.Range(0, 300).Chunk(6))
+        {
+            ids.AddRange((await Task.WhenAll(batch.Select(_ => client.CreateAsync(WithNickname(old))))).Select(p => p.Id));
+        }
+
+        using var kickOff = await client.PostAsync("Patient/$reindex", null);
+        Assert.Equal(HttpStatusCode.Accepted, kickOff.StatusCode);
+        foreach (var batch in ids.Chunk(4))
+        {
+            // Every update while the job's chunks rewrite the same rows: neither may leave the old nickname's row.
+            await Task.WhenAll(batch.Select(async id =>
+            {
+                var patient = WithNickname(renamed);
+                patient.Id = id;
+                using var put = await client.PutAsync($"Patient/{id}", Fhir.Json(patient));
+                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            }));
+        }
+
+        await WaitForReindexAsync(client, kickOff.Content.Headers.ContentLocation);
+        Assert.Empty(await AllMatchesAsync($"Patient?{code}={old}&_count=1000"));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await AllMatchesAsync($"Patient?{code}={renamed}&_count=1000")).Order(StringComparer.Ordinal));
+    }
+
+    private async Task<List<string>> AllMatchesAsync(string url) =>
+        (await client.AllPagesAsync(url)).SelectMany(b => b.MatchIds()).ToList();
+
+    [Fact]
     public async Task A_deleted_SearchParameter_is_no_longer_answered()
     {
         var code = $"gone{Guid.NewGuid():N}"[..16];
@@ -185,5 +220,73 @@ public sealed class ReindexScopeTests(SmartServerFactory server) : IClassFixture
         Assert.Equal(HttpStatusCode.Forbidden, readerPoll.StatusCode);
         var final = await SearchParameterDefinitionTests.WaitForReindexAsync(admin, status);
         Assert.Equal("completed", final.GetSingleValue<Code>("status").Value);
+    }
+}
+
+/// <summary>Two instances on one database: a SearchParameter written through one is indexed and answered by the other.</summary>
+public sealed class SearchParameterTwoInstancesTests : IAsyncLifetime
+{
+    private readonly FhirServerFactory _first = new();
+    private FhirServerFactory _second = null!;
+
+    public Task InitializeAsync()
+    {
+        _ = _first.CreateClient(); // the first instance migrates the database
+        _second = new FhirServerFactory(_first.Database) { OwnsDatabase = false };
+        _second.Settings["Validation:ConformanceRefreshSeconds"] = "0.3";
+        _ = _second.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_SearchParameter_posted_on_one_instance_is_indexed_by_the_other_after_its_poll()
+    {
+        var code = $"mid{Guid.NewGuid():N}"[..16];
+        var middle = $"Mid{Guid.NewGuid():N}"[..12];
+        var parameter = new SearchParameter
+        {
+            Url = $"http://example.org/fhir/SearchParameter/{code}",
+            Name = "MiddleName",
+            Status = PublicationStatus.Active,
+            Description = "Second given name",
+            Code = code,
+            Base = [ResourceType.Patient],
+            Type = SearchParamType.String,
+            Expression = "Patient.name.given[1]",
+        };
+        await _first.CreateFhirClient().CreateAsync(parameter);
+        var other = _second.CreateFhirClient();
+
+        // Strict handling: until the other instance knows the parameter, the search is a 400, not every Patient.
+        var ours = new List<string>();
+        Bundle answer = null;
+        for (var i = 0; i < 50 && answer is null; i++)
+        {
+            await Task.Delay(200);
+            var patient = Fhir.Patient("Okafor");
+            patient.Name[0].Given = ["Ada", middle];
+            ours.Add((await other.CreateAsync(patient)).Id);
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"Patient?{code}={middle}");
+            request.Headers.Add("Prefer", "handling=strict");
+            using var response = await other.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                answer = await response.ReadAsync<Bundle>();
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            }
+        }
+
+        Assert.NotNull(answer);
+        Assert.Contains(ours[^1], answer.MatchIds()); // written after the other instance took the parameter in
+        Assert.All(answer.MatchIds(), id => Assert.Contains(id, ours));
     }
 }
