@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 
 using FhirKetamine.Core.Rest;
@@ -148,7 +149,7 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
                     break;
                 }
 
-                if (!await ReindexChunkAsync(job.Id, owner, attempt, keys, stopping))
+                if (!await ChunkWithRetriesAsync(job.Id, owner, attempt, keys, stopping))
                 {
                     LogAbandoned(logger, job.Id);
                     return;
@@ -188,6 +189,27 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
                 .SetProperty(j => j.CompletedUtc, now)
                 .SetProperty(j => j.Owner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresUtc, (DateTime?)null), CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A chunk that lost a deadlock to a write (a group commit or a hook's write holds several resource rows, in its
+    /// own order) or met a busy database is rolled back whole and tried again, a few times, before the job fails.
+    /// </summary>
+    private async Task<bool> ChunkWithRetriesAsync(string jobId, string owner, int attempt, List<long> keys, CancellationToken ct)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                return await ReindexChunkAsync(jobId, owner, attempt, keys, ct);
+            }
+            catch (Exception e) when (tries < 5 && e is DbException or DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                LogChunkRetried(logger, e, jobId, tries);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * tries * tries), ct);
+            }
         }
     }
 
@@ -276,6 +298,9 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
 
     [LoggerMessage(EventId = 5213, Level = LogLevel.Warning, Message = "Reindex job {JobId} was taken over by another worker; this one stops")]
     private static partial void LogAbandoned(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 5215, Level = LogLevel.Warning, Message = "Reindex job {JobId}: a chunk failed (try {Try}) and is retried")]
+    private static partial void LogChunkRetried(ILogger logger, Exception exception, string jobId, int @try);
 
     [LoggerMessage(EventId = 5214, Level = LogLevel.Error, Message = "Reindex job {JobId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string jobId);
