@@ -136,18 +136,6 @@ public sealed partial class SearchParameterRegistry
         return false;
     }
 
-    /// <summary>The stored SearchParameter resources in force, by id (for the CapabilityStatement and tests).</summary>
-    public IReadOnlyCollection<string> StoredIds
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _stored.Where(kv => kv.Value.Parameters.Count > 0).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
-            }
-        }
-    }
-
     /// <summary>
     /// A SearchParameter resource was stored as <paramref name="version"/> (or deleted: <paramref name="resource"/>
     /// null): the next write indexes it and the next search answers it. A version older than one already handed

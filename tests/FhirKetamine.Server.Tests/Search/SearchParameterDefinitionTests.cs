@@ -52,6 +52,9 @@ public sealed class SearchParameterDefinitionTests(FhirServerFactory factory) : 
         }
 
         var after = (await client.CreateAsync(WithNickname(nickname))).Id;
+        var statement = await (await client.GetAsync("metadata")).ReadAsync<CapabilityStatement>();
+        Assert.Contains(statement.Rest[0].Resource.Single(r => r.Type == "Patient").SearchParam,
+            p => p.Name == code && p.Type == SearchParamType.String && p.Definition == $"http://example.org/fhir/SearchParameter/{code}");
         var beforeReindex = await client.GetBundleAsync($"Patient?{code}={nickname}");
         Assert.Equal([after], beforeReindex.MatchIds());
         Assert.DoesNotContain(beforeReindex.Entry, e => e.Search?.Mode == Bundle.SearchEntryMode.Outcome); // a known parameter: no warning
