@@ -5,6 +5,7 @@ using FhirKetamine.Server.Errors;
 using FhirKetamine.Server.Export;
 using FhirKetamine.Server.Hardening;
 using FhirKetamine.Server.Rest;
+using FhirKetamine.Server.Search;
 using FhirKetamine.Server.Smart;
 using FhirKetamine.Server.Storage;
 using FhirKetamine.Server.Subscriptions;
@@ -32,6 +33,7 @@ builder.Services.AddFhirStorage(builder.Configuration, builder.Environment);
 builder.Services.AddCallerAccess(builder.Configuration);
 builder.Services.AddFhirRouting();
 builder.Services.AddBulkExport(builder.Configuration, builder.Environment);
+builder.Services.AddSearchAdministration();
 builder.Services.AddRequestHardening();
 builder.Services.AddProgressApp(builder.Configuration);
 builder.Services.AddSubscriptions(builder.Configuration);
@@ -40,6 +42,7 @@ builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.F
 
 var app = builder.Build();
 await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
+await app.Services.LoadStoredSearchParametersAsync(app.Lifetime.ApplicationStopping);
 app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);
 app.UseBrowserHardening();

@@ -22,6 +22,9 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
     /// <summary>The Bulk Data Access IG's OperationDefinitions (export, patient-export, group-export).</summary>
     private const string BulkDataOperations = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
 
+    /// <summary>This server's own operation (R4 defines no <c>$reindex</c>).</summary>
+    public const string ReindexDefinition = "http://fhir-ketamine.org/fhir/OperationDefinition/reindex";
+
     public CapabilityStatement Build(string baseUrl, string softwareVersion)
     {
         var rest = new CapabilityStatement.RestComponent
@@ -33,7 +36,17 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem },
             ],
-            Operation = [new() { Name = "export", Definition = BulkDataOperations + "export" }],
+            Operation =
+            [
+                new() { Name = "export", Definition = BulkDataOperations + "export" },
+                new()
+                {
+                    Name = "reindex", Definition = ReindexDefinition,
+                    Documentation = "POST [base]/$reindex or [base]/[type]/$reindex (scope system/*.cruds): rewrites the search index of "
+                        + "every current resource in the background; 202 with Content-Location of a status URL answering Parameters "
+                        + "(status, total, done).",
+                },
+            ],
         };
 
         rest.Extension.Add(new Extension(Subscriptions.SubscriptionChannels.WebSocketExtension, new FhirUri(Subscriptions.SubscriptionChannels.WebSocketUrl(baseUrl))));

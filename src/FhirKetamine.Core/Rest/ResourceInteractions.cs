@@ -24,6 +24,7 @@ public sealed partial class ResourceInteractions(
     FhirDbContext db,
     FhirSerialization fhir,
     SearchIndexer indexer,
+    SearchParameterRegistry searchParameters,
     SearchQueryParser queryParser,
     SearchExecutor search,
     ReadReplica replica,
@@ -193,6 +194,7 @@ public sealed partial class ResourceInteractions(
         }
 
         var resource = Body(request);
+        RefuseUnindexable(resource);
         var now = Now();
         resource.Id = NewId();
         resource.Meta ??= new Meta();
@@ -440,6 +442,12 @@ public sealed partial class ResourceInteractions(
             await validator.ConformanceChangedAsync(response.ResourceType!, id, response.VersionId, written, ct);
         }
 
+        if (response.Resource is SearchParameter parameter && response.Id is { } parameterId)
+        {
+            // The next write indexes it, the next search answers it (resources stored before: $reindex).
+            searchParameters.Changed(parameterId, response.VersionId, parameter);
+        }
+
         if (validated.Issue.Count == 0)
         {
             return response;
@@ -463,6 +471,11 @@ public sealed partial class ResourceInteractions(
         if (ConformanceResource.IsConformance(request.ResourceType) && request.Id is { } id)
         {
             await validator.ConformanceChangedAsync(request.ResourceType!, id, response.VersionId, null, ct);
+        }
+
+        if (request.ResourceType == "SearchParameter" && request.Id is { } parameterId)
+        {
+            searchParameters.Changed(parameterId, response.VersionId, null);
         }
 
         return response;
@@ -539,6 +552,7 @@ public sealed partial class ResourceInteractions(
     /// <summary>Stores a new version (<paramref name="resource"/> null: a deletion); <paramref name="cause"/> null for a hook's own write.</summary>
     private async Task<FhirResponse> WriteAsync(FhirRequest? cause, ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
     {
+        RefuseUnindexable(resource);
         var version = (current?.VersionId ?? 0) + 1;
         var now = Now();
         var json = string.Empty;
@@ -558,6 +572,15 @@ public sealed partial class ResourceInteractions(
         }
         else
         {
+            // Lock the resource row before its index rows are replaced, as a $reindex chunk does before it rewrites
+            // them (ReindexJobs): whichever comes second waits, then sees the other's rows and version, so neither
+            // leaves index rows of an older version. Nothing updated: a concurrent write got there first.
+            if (await db.Resources.Where(r => r.Key == current.Key && r.VersionId == current.VersionId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.VersionId, r => r.VersionId), ct) == 0)
+            {
+                throw FhirException.Conflict($"{type}/{id} was changed by another request at the same time; read it again and retry.");
+            }
+
             await DeleteIndexRowsAsync(current.Key, ct);
         }
 
@@ -667,6 +690,23 @@ public sealed partial class ResourceInteractions(
         }
 
         db.ChangeTracker.Clear();
+    }
+
+    /// <summary>A SearchParameter the server could not index is refused (422) naming why, rather than stored and silently ignored.</summary>
+    private static void RefuseUnindexable(Resource? resource)
+    {
+        if (resource is SearchParameter parameter && SearchParameterRegistry.Problems(parameter) is { Count: > 0 } problems)
+        {
+            var outcome = new OperationOutcome();
+            outcome.Issue.AddRange(problems.Select(p => new OperationOutcome.IssueComponent
+            {
+                Severity = OperationOutcome.IssueSeverity.Error,
+                Code = OperationOutcome.IssueType.Processing,
+                Diagnostics = $"This server cannot index SearchParameter '{parameter.Code}': {p}",
+                Expression = ["SearchParameter"],
+            }));
+            throw new FhirException(HttpStatusCode.UnprocessableEntity, outcome);
+        }
     }
 
     private async Task DeleteIndexRowsAsync(long key, CancellationToken ct)

@@ -1,13 +1,19 @@
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
+using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Hl7.FhirPath;
 
 namespace FhirKetamine.Core.Search;
 
 /// <summary>
 /// The search parameters the server indexes and answers, built from the R4 core SearchParameter
-/// definitions that ship with the Firely SDK (their FHIRPath expressions, evaluated at write time).
-/// A singleton: the CapabilityStatement, the indexer and the query parser all read this one table.
+/// definitions that ship with the Firely SDK (their FHIRPath expressions, evaluated at write time), plus the
+/// SearchParameter resources stored on the server (the IG package's, and any written through the REST API:
+/// <see cref="Changed"/>). A singleton: the CapabilityStatement, the indexer and the query parser all read this
+/// one table, an immutable snapshot swapped whole when a stored SearchParameter changes, so a reader (an
+/// in-flight search or write) sees either the old table or the new one, never half of a change.
 /// </summary>
 public sealed partial class SearchParameterRegistry
 {
@@ -22,7 +28,16 @@ public sealed partial class SearchParameterRegistry
         SearchParamType.Reference, SearchParamType.Quantity, SearchParamType.Uri,
     }.ToFrozenSet();
 
-    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _core;
+
+    // The current table: core overlaid with the stored parameters. Replaced whole (never mutated) under _gate.
+    private FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+
+    private readonly Lock _gate = new();
+
+    // The stored SearchParameters by resource id: the newest version handed over, and what it adds (empty when
+    // it was deleted, is retired or cannot be indexed). Only under _gate.
+    private readonly Dictionary<string, (int Version, IReadOnlyList<SearchParameterInfo> Parameters)> _stored = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Every core parameter of an indexed type. Reference parameters among them also carry compartment
@@ -100,15 +115,18 @@ public sealed partial class SearchParameterRegistry
             parameters[info.Name] = info;
         }
 
-        _byType = byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+        _core = byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+        _byType = _core;
     }
 
+    private FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> Current => Volatile.Read(ref _byType);
+
     public IReadOnlyCollection<SearchParameterInfo> For(string resourceType) =>
-        _byType.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
+        Current.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
 
     public bool TryGet(string resourceType, string name, out SearchParameterInfo info)
     {
-        if (_byType.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out var found))
+        if (Current.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out var found))
         {
             info = found;
             return true;
@@ -117,6 +135,129 @@ public sealed partial class SearchParameterRegistry
         info = null!;
         return false;
     }
+
+    /// <summary>
+    /// A SearchParameter resource was stored as <paramref name="version"/> (or deleted: <paramref name="resource"/>
+    /// null): the next write indexes it and the next search answers it. A version older than one already handed
+    /// over is ignored (the other-instance poll can read version 1 just after this instance stored version 2); a
+    /// retired or unindexable one is dropped. The table is rebuilt off to the side and swapped in one write.
+    /// </summary>
+    public void Changed(string id, int? version, SearchParameter? resource)
+    {
+        var parameters = resource is null || resource.Status == PublicationStatus.Retired || Problems(resource).Count > 0
+            ? []
+            : Definitions(resource).Select(Narrow).OfType<SearchParameterInfo>().ToList();
+        lock (_gate)
+        {
+            if (version is { } v && _stored.TryGetValue(id, out var known) && v < known.Version)
+            {
+                return;
+            }
+
+            _stored[id] = (version ?? 0, parameters);
+            var byType = _core.ToDictionary(kv => kv.Key, kv => kv.Value.ToDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+            foreach (var (_, stored) in _stored.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                foreach (var info in stored.Parameters)
+                {
+                    if (!byType.TryGetValue(info.ResourceType, out var forType))
+                    {
+                        byType[info.ResourceType] = forType = new Dictionary<string, SearchParameterInfo>(StringComparer.Ordinal);
+                    }
+
+                    // A stored definition of a code the type already has replaces it (an IG may redefine a core one).
+                    forType[info.Name] = info;
+                }
+            }
+
+            Volatile.Write(ref _byType, byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Why the server cannot index <paramref name="parameter"/> (empty when it can): a write of it is refused with
+    /// these (422), so a stored, active SearchParameter is always one the table holds. A retired one is not checked.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(SearchParameter parameter)
+    {
+        if (parameter.Status == PublicationStatus.Retired)
+        {
+            return [];
+        }
+
+        var problems = new List<string>();
+        if (parameter.Code is not { } code || !Code().IsMatch(code))
+        {
+            problems.Add($"code '{parameter.Code}' is not a search parameter name this server can index: a letter, then letters, digits, '-', '_' or '.', at most 50 characters.");
+        }
+
+        if (parameter.Type is not { } type)
+        {
+            problems.Add("type is missing.");
+        }
+        else if (!IndexedTypes.Contains(type))
+        {
+            problems.Add($"type '{type.GetLiteral()}' cannot be indexed by this server; it indexes {string.Join(", ", IndexedTypes.Select(t => t.GetLiteral()).Order(StringComparer.Ordinal))}.");
+        }
+
+        var bases = BasesOf(parameter).ToList();
+        if (bases.Count == 0)
+        {
+            problems.Add("base names no resource type.");
+        }
+
+        foreach (var unknown in bases.Where(b => !ModelInfo.IsKnownResource(b)))
+        {
+            problems.Add($"base '{unknown}' is not an R4 resource type.");
+        }
+
+        if (string.IsNullOrWhiteSpace(parameter.Expression))
+        {
+            problems.Add("expression is missing: the server indexes a parameter by evaluating its FHIRPath expression.");
+            return problems;
+        }
+
+        try
+        {
+            ElementNavFhirExtensions.PrepareFhirSymbolTableFunctions();
+            _ = new FhirPathCompiler().Compile(parameter.Expression);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            problems.Add($"expression '{parameter.Expression}' does not compile as FHIRPath: {ex.Message}");
+            return problems;
+        }
+
+        foreach (var baseType in bases.Where(ModelInfo.IsKnownResource))
+        {
+            if (!SplitTopLevel(parameter.Expression).Any(p => p == baseType || p.StartsWith(baseType + ".", StringComparison.Ordinal) || p.StartsWith("(" + baseType + ".", StringComparison.Ordinal)))
+            {
+                problems.Add($"expression has no path starting at base '{baseType}' ('{baseType}.…'), so nothing of a {baseType} would be indexed.");
+            }
+        }
+
+        return problems;
+    }
+
+    private static IEnumerable<string> BasesOf(SearchParameter parameter) =>
+        parameter.BaseElement.Select(b => b.JsonValue as string).OfType<string>().Where(b => b.Length > 0).Distinct(StringComparer.Ordinal);
+
+    /// <summary>One core-style definition per base of a stored SearchParameter.</summary>
+    private static IEnumerable<SearchParamDefinition> Definitions(SearchParameter parameter) =>
+        BasesOf(parameter).Select(type => new SearchParamDefinition
+        {
+            Resource = type,
+            Name = parameter.Code,
+            Type = parameter.Type!.Value,
+            Url = parameter.Url ?? string.Empty,
+            Expression = parameter.Expression,
+            Target = parameter.TargetElement.Select(t => t.JsonValue as string is { } literal ? EnumUtility.ParseLiteral<VersionIndependentResourceTypesAll>(literal) : null)
+                .OfType<VersionIndependentResourceTypesAll>().ToArray(),
+        });
+
+    /// <summary>Index rows name a parameter in 64 characters, and derived rows add up to 11 (<c>:identifier</c>).</summary>
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.\-]{0,49}$")]
+    private static partial Regex Code();
 
     /// <summary>
     /// Keeps only the parts of a shared definition's expression that apply to its resource type

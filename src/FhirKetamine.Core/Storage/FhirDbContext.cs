@@ -43,6 +43,8 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
 
     public DbSet<Export.ExportJobRow> ExportJobs => Set<Export.ExportJobRow>();
 
+    public DbSet<Search.Reindex.ReindexJobRow> ReindexJobs => Set<Search.Reindex.ReindexJobRow>();
+
     public DbSet<Subscriptions.SubscriptionOwnerRow> SubscriptionOwners => Set<Subscriptions.SubscriptionOwnerRow>();
 
     public DbSet<Subscriptions.NotificationRow> Notifications => Set<Subscriptions.NotificationRow>();
@@ -82,6 +84,21 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(j => j.Owner).HasMaxLength(100);
             e.HasIndex(j => new { j.Status, j.CreatedUtc });
             e.HasIndex(j => j.ExpiresUtc);
+        });
+
+        // $reindex jobs: ActiveScope is unique (NULLs aside) so one job per scope is active at a time.
+        modelBuilder.Entity<Search.Reindex.ReindexJobRow>(e =>
+        {
+            e.ToTable("reindex_jobs");
+            e.HasKey(j => j.Id);
+            e.Property(j => j.Id).HasMaxLength(32);
+            e.Property(j => j.Status).HasMaxLength(16);
+            e.Property(j => j.Scope).HasMaxLength(64);
+            e.Property(j => j.ActiveScope).HasMaxLength(64);
+            e.Property(j => j.ClientId).HasMaxLength(100);
+            e.Property(j => j.Owner).HasMaxLength(100);
+            e.HasIndex(j => j.ActiveScope).IsUnique();
+            e.HasIndex(j => new { j.Status, j.CreatedUtc });
         });
 
         // Subscriptions: each one's owner grant, and the outbox of notifications the delivery workers claim.

@@ -2,6 +2,7 @@ using System.Net;
 
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Server.Export;
+using FhirKetamine.Server.Search;
 using FhirKetamine.Server.Terminology;
 using FhirKetamine.Server.Validation;
 
@@ -55,6 +56,7 @@ internal static class FhirEndpoints
             Run(rest, http.ToFhirRequest(Interaction.VRead, type, id, vid), ct)).WithName("vread");
 
         fhir.MapExportEndpoints();
+        fhir.MapReindexEndpoints();
         fhir.MapFallback(UnknownPath);
     }
 
