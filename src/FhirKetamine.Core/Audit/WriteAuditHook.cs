@@ -13,20 +13,36 @@ namespace FhirKetamine.Core.Audit;
 /// Writes of Bundle entries share the request id (Provenance entity, AuditEvent entity), which ties them to
 /// their batch or transaction.
 /// </summary>
-public sealed class WriteAuditHook : IWriteHook
+public sealed class WriteAuditHook : IPreparingWriteHook
 {
     public async Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
     {
-        var written = write.Written;
-        var access = write.Request.Access;
+        if (write.Prepared is { } ready)
+        {
+            // Built, serialised and indexed on the request thread (a create through the group-commit writer).
+            await write.Rest.CreatePreparedInCurrentTransactionAsync(ready, ct);
+        }
+        else
+        {
+            foreach (var resource in ResourcesFor(write.Request, write.Written, write.Method))
+            {
+                await write.Rest.CreateInCurrentTransactionAsync(resource, ct);
+            }
+        }
+
+        write.Request.Access.Origin?.WriteAudited();
+    }
+
+    /// <summary>The Provenance and the AuditEvent of one stored write: from the request and the written version alone.</summary>
+    public IReadOnlyList<Resource> ResourcesFor(FhirRequest request, FhirResponse written, string method)
+    {
+        var access = request.Access;
         var reference = $"{written.ResourceType}/{written.Id}/_history/{written.VersionId?.ToString(CultureInfo.InvariantCulture)}";
         var created = written.Status == HttpStatusCode.Created;
-        var activity = write.Method == "DELETE" ? "DELETE" : created ? "CREATE" : "UPDATE";
+        var activity = method == "DELETE" ? "DELETE" : created ? "CREATE" : "UPDATE";
         var recorded = new DateTimeOffset(written.LastUpdated ?? DateTime.UtcNow, TimeSpan.Zero);
 
-        await write.Rest.CreateInCurrentTransactionAsync(Provenance(access, written, reference, activity, recorded), ct);
-
-        var interaction = write.Method switch
+        var interaction = method switch
         {
             "POST" => Interaction.Create, // also a transaction's create whose id was assigned up front
             "PUT" => Interaction.Update,
@@ -35,14 +51,17 @@ public sealed class WriteAuditHook : IWriteHook
         };
         var (subtype, action) = AuditLog.Describe(interaction, createdByUpdate: created);
         var patient = PatientReferences.Of(written.Resource) ?? (written.ResourceType == "Patient" ? written.Id : null);
-        await AuditLog.RecordInTransactionAsync(write.Rest, new AuditRecord(access, subtype, action, (int)written.Status)
-        {
-            Recorded = recorded,
-            Resources = [reference],
-            Patients = patient is null ? [] : [patient],
-            BaseUrl = write.Request.BaseUrl,
-        }, ct);
-        access.Origin?.WriteAudited();
+        return
+        [
+            Provenance(access, written, reference, activity, recorded),
+            AuditEvents.Build(new AuditRecord(access, subtype, action, (int)written.Status)
+            {
+                Recorded = recorded,
+                Resources = [reference],
+                Patients = patient is null ? [] : [patient],
+                BaseUrl = request.BaseUrl,
+            }),
+        ];
     }
 
     /// <summary>The Provenance of one stored version (<paramref name="target"/>) written by <paramref name="access"/>'s caller.</summary>

@@ -95,18 +95,23 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         var writes = Enumerable.Range(0, requests.Length)
             .Where(i => entries[i] is null && requests[i] is { Interaction: Interaction.Create or Interaction.Update })
             .ToList();
-        var prepared = await Task.WhenAll(writes.Select(i => Task.Run(async () =>
-        {
-            try
+        // Validation is CPU work and Firely's binding check blocks its thread on the (asynchronous) terminology service:
+        // as many at once as there are cores, not one pool work item per entry — 8 gateways' 50-entry batches queued 400
+        // blocking items ahead of the continuations they waited for and starved the thread pool (bench/README.md, 2026-12-06).
+        var prepared = new PendingWrite?[writes.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
+            async (k, c) =>
             {
-                return await rest.PrepareWriteAsync(requests[i]!, ct);
-            }
-            catch (FhirException ex)
-            {
-                entries[i] = Failed(ex);
-                return null;
-            }
-        }, ct)));
+                try
+                {
+                    prepared[k] = await rest.PrepareWriteAsync(requests[writes[k]]!, c);
+                }
+                catch (FhirException ex)
+                {
+                    entries[writes[k]] = Failed(ex);
+                }
+            });
 
         rest.SubmitWrites(prepared.OfType<PendingWrite>().Select(p => p.Job).ToList());
         for (var k = 0; k < writes.Count; k++)

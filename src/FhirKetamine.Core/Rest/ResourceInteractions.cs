@@ -211,7 +211,43 @@ public sealed partial class ResourceInteractions(
             IndexRows = indexer.Extract(resource).All.ToList(),
             Condition = request.IfNoneExist,
         };
+        prepared.HookCreates = PrepareHookCreates(prepared);
         return new WriteJob((rest, c) => rest.CreateValidatedAsync(request, prepared, c), prepared);
+    }
+
+    /// <summary>
+    /// What the <see cref="IPreparingWriteHook"/>s will write for this create once it is stored (its Provenance and
+    /// AuditEvent), built, serialised and indexed here on the request thread, so the one writer thread only inserts them.
+    /// </summary>
+    private Dictionary<Type, IReadOnlyList<PreparedCreate>>? PrepareHookCreates(PreparedCreate create)
+    {
+        Dictionary<Type, IReadOnlyList<PreparedCreate>>? made = null;
+        foreach (var hook in _hooks.OfType<IPreparingWriteHook>())
+        {
+            var resources = hook.ResourcesFor(create.Request, CreatedResponse(create), "POST");
+            var ready = new List<PreparedCreate>(resources.Count);
+            foreach (var resource in resources)
+            {
+                resource.Id = NewId();
+                resource.Meta ??= new Meta();
+                resource.Meta.VersionId = "1";
+                resource.Meta.LastUpdated = new DateTimeOffset(create.LastUpdated, TimeSpan.Zero);
+                ready.Add(new PreparedCreate
+                {
+                    Type = resource.TypeName,
+                    Id = resource.Id,
+                    Request = create.Request,
+                    LastUpdated = create.LastUpdated,
+                    Resource = resource,
+                    Json = fhir.ToJson(resource),
+                    IndexRows = indexer.Extract(resource).All.ToList(),
+                });
+            }
+
+            (made ??= [])[hook.GetType()] = ready;
+        }
+
+        return made;
     }
 
     private async Task<FhirResponse> CreateValidatedAsync(FhirRequest request, PreparedCreate? prepared, CancellationToken ct)
@@ -239,7 +275,7 @@ public sealed partial class ResourceInteractions(
         {
             var response = StagePreparedCreate(prepared);
             await SaveAsync(type, prepared.Id, ct);
-            return await AfterStoredAsync(request, response, "POST", ct);
+            return await AfterStoredAsync(request, response, "POST", ct, prepared);
         }
 
         return await WriteAsync(request, null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
@@ -268,6 +304,32 @@ public sealed partial class ResourceInteractions(
         var current = await db.Resources.FirstOrDefaultAsync(r => r.Type == type && r.LogicalId == id, ct);
         var status = current is null || current.IsDeleted ? HttpStatusCode.Created : HttpStatusCode.OK;
         return HookWrote(await WriteAsync(null, current, type, id, resource, "PUT", status, ct), "PUT");
+    }
+
+    /// <summary>
+    /// Inserts resources an <see cref="IPreparingWriteHook"/> had prepared on the request thread (id, JSON and index rows
+    /// made there) inside the open transaction, with one SaveChanges; like <see cref="CreateInCurrentTransactionAsync"/>
+    /// otherwise (no validation, no hooks; the <see cref="IObservesHookWrites"/> hooks are shown them).
+    /// </summary>
+    public async Task CreatePreparedInCurrentTransactionAsync(IReadOnlyList<PreparedCreate> ready, CancellationToken ct)
+    {
+        RequireTransaction();
+        if (ready.Count == 0)
+        {
+            return;
+        }
+
+        var written = new List<FhirResponse>(ready.Count);
+        foreach (var create in ready)
+        {
+            written.Add(StagePreparedCreate(create));
+        }
+
+        await SaveAsync(ready[0].Type, ready[0].Id, ct);
+        foreach (var response in written)
+        {
+            HookWrote(response, "POST");
+        }
     }
 
     private void RequireTransaction()
@@ -311,7 +373,12 @@ public sealed partial class ResourceInteractions(
         }
 
         LogWrite(logger, "POST", prepared.Type, prepared.Id, 1);
-        return new FhirResponse(HttpStatusCode.Created)
+        return CreatedResponse(prepared);
+    }
+
+    /// <summary>The answer to a prepared create once it is stored.</summary>
+    private static FhirResponse CreatedResponse(PreparedCreate prepared) =>
+        new(HttpStatusCode.Created)
         {
             ResourceType = prepared.Type,
             Id = prepared.Id,
@@ -321,7 +388,6 @@ public sealed partial class ResourceInteractions(
             Resource = prepared.Resource,
             StoredJson = prepared.Json,
         };
-    }
 
     public Task<FhirResponse> UpdateAsync(FhirRequest request, CancellationToken ct) => ValidatedWriteAsync(request, ct);
 
@@ -625,7 +691,8 @@ public sealed partial class ResourceInteractions(
     /// Runs the <see cref="IWriteHook"/>s on a write just saved, inside its transaction, and adds the issues
     /// they report to the response. Not for the hooks' own writes.
     /// </summary>
-    internal async Task<FhirResponse> AfterStoredAsync(FhirRequest request, FhirResponse written, string method, CancellationToken ct)
+    internal async Task<FhirResponse> AfterStoredAsync(FhirRequest request, FhirResponse written, string method, CancellationToken ct,
+        PreparedCreate? prepared = null)
     {
         if (_hooks.Length == 0 || _inHooks)
         {
@@ -643,8 +710,12 @@ public sealed partial class ResourceInteractions(
         {
             foreach (var hook in _hooks)
             {
+                // A create stored as prepared (not one replayed after a failed group insert) brings what such hooks asked for.
+                write.Prepared = prepared is { Spoiled: false, HookCreates: { } ready } && ready.TryGetValue(hook.GetType(), out var mine) ? mine : null;
                 await hook.AfterWriteAsync(write, ct);
             }
+
+            write.Prepared = null;
 
             // A hook's own writes (a safety rule's Flag) run no hooks, but some hooks must still see them
             // (a subscription on Flag); their writes in turn are not shown again.

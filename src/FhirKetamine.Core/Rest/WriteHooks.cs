@@ -40,8 +40,27 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
     /// <summary>POST, PUT, PATCH or DELETE, as stored in the version row.</summary>
     public string Method { get; } = method;
 
+    /// <summary>
+    /// For an <see cref="IPreparingWriteHook"/> on a create prepared for the group-commit writer: the resources it
+    /// asked for on the request thread, ready to insert (id, JSON, index rows); null otherwise (the hook builds them now).
+    /// </summary>
+    public IReadOnlyList<Storage.PreparedCreate>? Prepared { get; internal set; }
+
     /// <summary>Issues a hook reports to the caller (e.g. a safety rule's warning); they join the response's OperationOutcome.</summary>
     public List<OperationOutcome.IssueComponent> Issues { get; } = [];
+}
+
+/// <summary>
+/// An <see cref="IWriteHook"/> whose writes for a create follow from the request and the prepared resource alone (no
+/// database state): a Provenance, an AuditEvent. For a create prepared for the group-commit writer the server asks it
+/// for those resources on the request thread, serialises them and extracts their index rows there, and the hook finds
+/// them in <see cref="WriteEvent.Prepared"/> when the create is stored (not when a conditional create matched), so
+/// the one writer thread only inserts them. They must be exactly what <see cref="IWriteHook.AfterWriteAsync"/> would
+/// write for that <c>written</c> (its status Created, version 1, the prepared id and time).
+/// </summary>
+public interface IPreparingWriteHook : IWriteHook
+{
+    IReadOnlyList<Resource> ResourcesFor(FhirRequest request, FhirResponse written, string method);
 }
 
 /// <summary>

@@ -194,7 +194,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             db.ChangeTracker.Clear();
             for (var k = start; k < end; k++)
             {
-                results[k] = (await rest.AfterStoredAsync(group[k].Prepared!.Request, results[k].Item1!, "POST", ct), null);
+                results[k] = (await rest.AfterStoredAsync(group[k].Prepared!.Request, results[k].Item1!, "POST", ct, group[k].Prepared), null);
             }
 
             await transaction.ReleaseSavepointAsync("plain", ct);
@@ -306,4 +306,10 @@ public sealed class PreparedCreate
 
     /// <summary>Set when a failed group SaveChanges tracked <see cref="IndexRows"/>: they are extracted again.</summary>
     public bool Spoiled { get; set; }
+
+    /// <summary>
+    /// What each <see cref="Rest.IPreparingWriteHook"/> (by its type) will write for this create once stored, prepared
+    /// with it on the request thread; unused when the create matched its condition or is replayed (<see cref="Spoiled"/>).
+    /// </summary>
+    public IReadOnlyDictionary<Type, IReadOnlyList<PreparedCreate>>? HookCreates { get; internal set; }
 }
