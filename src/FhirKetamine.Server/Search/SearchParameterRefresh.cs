@@ -1,11 +1,10 @@
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Search;
-using FhirKetamine.Core.Storage;
 using FhirKetamine.Core.Validation;
+using FhirKetamine.Server.Storage;
 
 using Hl7.Fhir.Model;
 
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace FhirKetamine.Server.Search;
@@ -23,72 +22,22 @@ internal sealed partial class SearchParameterRefresh(
     IServiceScopeFactory scopes,
     FhirSerialization fhir,
     IOptions<ValidationOptions> options,
-    ILogger<SearchParameterRefresh> logger) : BackgroundService
+    ILogger<SearchParameterRefresh> logger) : StoredVersionPoll(scopes, fhir)
 {
-    private readonly Dictionary<string, int> _seen = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private static readonly string[] SearchParameters = ["SearchParameter"];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override IReadOnlyCollection<string> Types => SearchParameters;
+
+    protected override TimeSpan? Interval =>
+        options.Value.ConformanceRefreshSeconds <= 0 ? null : TimeSpan.FromSeconds(options.Value.ConformanceRefreshSeconds);
+
+    protected override Task ChangedAsync(string type, string id, int version, Resource? resource, CancellationToken ct)
     {
-        var seconds = options.Value.ConformanceRefreshSeconds;
-        if (seconds <= 0)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRefreshFailed(logger, ex); // the database may be restarting: the next tick catches up
-            }
-        }
+        registry.Changed(id, version, resource as SearchParameter);
+        return Task.CompletedTask;
     }
 
-    /// <summary>One pass; returns how many SearchParameters whose version moved were handed to the registry.</summary>
-    internal async Task<int> RefreshAsync(CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<FhirDbContext>();
-            var current = await db.Resources.AsNoTracking()
-                .Where(r => r.Type == "SearchParameter")
-                .Select(r => new { r.Key, r.LogicalId, r.VersionId, r.IsDeleted })
-                .ToListAsync(ct);
-            var changed = current.Where(r => !_seen.TryGetValue(r.LogicalId, out var v) || v != r.VersionId).ToList();
-            foreach (var row in changed)
-            {
-                ct.ThrowIfCancellationRequested();
-                var json = row.IsDeleted
-                    ? null
-                    : await db.Versions.AsNoTracking()
-                        .Where(v => v.ResourceKey == row.Key && v.VersionId == row.VersionId)
-                        .Select(v => v.Json)
-                        .SingleOrDefaultAsync(ct);
-                registry.Changed(row.LogicalId, row.VersionId, json is { Length: > 0 } ? fhir.ParseStored(json) as SearchParameter : null);
-                _seen[row.LogicalId] = row.VersionId;
-            }
-
-            return changed.Count;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public override void Dispose()
-    {
-        _gate.Dispose();
-        base.Dispose();
-    }
+    protected override void LogFailed(Exception exception) => LogRefreshFailed(logger, exception);
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Could not look for SearchParameters changed by other instances")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
