@@ -186,6 +186,26 @@ public sealed partial class ResourceInteractions(
     }
 
     /// <summary>Gives a new resource its id and meta, serialises it and extracts its index rows: CPU work, done before the writer.</summary>
+    private PreparedCreate Prepare(FhirRequest request, Resource resource, DateTime now, string? condition)
+    {
+        resource.Id = NewId();
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = "1";
+        resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
+        return new PreparedCreate
+        {
+            Type = resource.TypeName,
+            Id = resource.Id,
+            Request = request,
+            LastUpdated = now,
+            Resource = resource,
+            Json = fhir.ToJson(resource),
+            IndexRows = indexer.Extract(resource).All.ToList(),
+            Condition = condition,
+        };
+    }
+
+    /// <summary>A create for the group-commit writer, prepared on the request thread (<see cref="Prepare"/>).</summary>
     private WriteJob PrepareCreate(FhirRequest request)
     {
         if (!UsesWriter)
@@ -195,22 +215,7 @@ public sealed partial class ResourceInteractions(
 
         var resource = Body(request);
         RefuseUnindexable(resource);
-        var now = Now();
-        resource.Id = NewId();
-        resource.Meta ??= new Meta();
-        resource.Meta.VersionId = "1";
-        resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
-        var prepared = new PreparedCreate
-        {
-            Type = request.ResourceType!,
-            Id = resource.Id,
-            Request = request,
-            LastUpdated = now,
-            Resource = resource,
-            Json = fhir.ToJson(resource),
-            IndexRows = indexer.Extract(resource).All.ToList(),
-            Condition = request.IfNoneExist,
-        };
+        var prepared = Prepare(request, resource, Now(), request.IfNoneExist);
         prepared.HookCreates = PrepareHookCreates(prepared);
         return new WriteJob((rest, c) => rest.CreateValidatedAsync(request, prepared, c), prepared);
     }
@@ -225,26 +230,7 @@ public sealed partial class ResourceInteractions(
         foreach (var hook in _hooks.OfType<IPreparingWriteHook>())
         {
             var resources = hook.ResourcesFor(create.Request, CreatedResponse(create), "POST");
-            var ready = new List<PreparedCreate>(resources.Count);
-            foreach (var resource in resources)
-            {
-                resource.Id = NewId();
-                resource.Meta ??= new Meta();
-                resource.Meta.VersionId = "1";
-                resource.Meta.LastUpdated = new DateTimeOffset(create.LastUpdated, TimeSpan.Zero);
-                ready.Add(new PreparedCreate
-                {
-                    Type = resource.TypeName,
-                    Id = resource.Id,
-                    Request = create.Request,
-                    LastUpdated = create.LastUpdated,
-                    Resource = resource,
-                    Json = fhir.ToJson(resource),
-                    IndexRows = indexer.Extract(resource).All.ToList(),
-                });
-            }
-
-            (made ??= [])[hook.GetType()] = ready;
+            (made ??= [])[hook.GetType()] = resources.Select(r => Prepare(create.Request, r, create.LastUpdated, null)).ToList();
         }
 
         return made;
