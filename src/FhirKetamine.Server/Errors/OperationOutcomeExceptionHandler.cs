@@ -1,5 +1,6 @@
 using System.Net;
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Storage;
 using FhirKetamine.Server.Rest;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Diagnostics;
@@ -22,7 +23,7 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
                 Outcomes.Error(OperationOutcome.IssueType.TooCostly, "The request body is larger than this server accepts (Fhir:MaxRequestBodyBytes).")),
             BadHttpRequestException bad => ((HttpStatusCode)bad.StatusCode, Outcomes.Error(OperationOutcome.IssueType.Invalid, "The HTTP request is malformed.")),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => ((HttpStatusCode)499, Outcomes.Error(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
-            _ when IsTransientDatabaseError(exception) => (HttpStatusCode.ServiceUnavailable, Outcomes.Error(OperationOutcome.IssueType.Transient,
+            _ when DatabaseErrors.IsTransient(exception) || IsSqliteBusy(exception) => (HttpStatusCode.ServiceUnavailable, Outcomes.Error(OperationOutcome.IssueType.Transient,
                 "The database is busy; nothing was stored. Retry the request.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Error(OperationOutcome.IssueType.Exception,
                 $"The server failed to process the request. Quote request id {http.TraceIdentifier} to the operator.")),
@@ -51,13 +52,12 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
         return true;
     }
 
-    /// <summary>A lock wait that timed out (SQLite busy, a PostgreSQL deadlock or serialisation failure): the client may retry.</summary>
-    private static bool IsTransientDatabaseError(Exception exception)
+    /// <summary>SQLITE_BUSY (5) or SQLITE_LOCKED (6) after the busy timeout: the client may retry.</summary>
+    private static bool IsSqliteBusy(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            // SQLITE_BUSY (5) and SQLITE_LOCKED (6) after the busy timeout; Microsoft.Data.Sqlite does not mark them transient.
-            if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
             {
                 return true;
             }

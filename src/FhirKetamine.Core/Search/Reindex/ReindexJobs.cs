@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 
 using FhirKetamine.Core.Rest;
@@ -28,6 +27,8 @@ namespace FhirKetamine.Core.Search.Reindex;
 public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer, FhirSerialization fhir, TimeProvider clock, ILogger<ReindexJobs> logger)
 {
     public const int ChunkSize = 200;
+
+    private const int MaxChunkTries = 10;
 
     /// <summary>How long a worker's claim lasts without progress before another worker may take the job over.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
@@ -194,7 +195,9 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
 
     /// <summary>
     /// A chunk that lost a deadlock to a write (a group commit or a hook's write holds several resource rows, in its
-    /// own order) or met a busy database is rolled back whole and tried again, a few times, before the job fails.
+    /// own order) or met a busy database is rolled back whole and tried again, with a growing pause, before the job
+    /// fails. Under steady writes to the same resources a chunk may lose several times in a row; each try renews
+    /// nothing, so the job's lease (a minute) bounds the pauses.
     /// </summary>
     private async Task<bool> ChunkWithRetriesAsync(string jobId, string owner, int attempt, List<long> keys, CancellationToken ct)
     {
@@ -204,11 +207,11 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
             {
                 return await ReindexChunkAsync(jobId, owner, attempt, keys, ct);
             }
-            catch (Exception e) when (tries < 5 && e is DbException or DbUpdateException)
+            catch (Exception e) when (tries < MaxChunkTries && DatabaseErrors.IsTransient(e))
             {
                 db.ChangeTracker.Clear();
                 LogChunkRetried(logger, e, jobId, tries);
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * tries * tries), ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2_000, 50 * tries * tries)), ct);
             }
         }
     }
