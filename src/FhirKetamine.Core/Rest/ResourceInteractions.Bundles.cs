@@ -59,20 +59,23 @@ public sealed partial class ResourceInteractions
             });
         }
 
+        // Paging links (keyset, see PageCursor): self repeats this page's own position, first starts over on the same snapshot.
         var basePath = $"{request.BaseUrl}/{type}?";
         var linkParameters = query.ToLinkParameters().ToList();
-        string Link(int offset) => basePath + QueryString.Format(linkParameters.Append(new("_snapshot", page.Snapshot.ToString(CultureInfo.InvariantCulture)))
-            .Append(new("_offset", offset.ToString(CultureInfo.InvariantCulture))));
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Link(query.Offset) });
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "first", Url = Link(0) });
-        if (query.Offset > 0)
+        var snapshot = new KeyValuePair<string, string>("_snapshot", page.Snapshot.ToString(CultureInfo.InvariantCulture));
+        string Link(PageCursor? cursor) => basePath + QueryString.Format(cursor is null
+            ? linkParameters.Append(snapshot)
+            : linkParameters.Append(new(PageCursor.ParameterName, cursor.Encode())));
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Link(query.Cursor) });
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "first", Url = Link(null) });
+        if (page.Previous is { } previous)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = Link(Math.Max(0, query.Offset - query.Count)) });
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = Link(previous) });
         }
 
-        if (page.HasNext)
+        if (page.Next is { } next)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Link(query.Offset + query.Count) });
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Link(next) });
         }
 
         return new FhirResponse(HttpStatusCode.OK) { Resource = bundle };

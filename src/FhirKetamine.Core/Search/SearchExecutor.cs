@@ -104,30 +104,41 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
     public async Task<SearchPage> ExecuteAsync(SearchQuery query, CancellationToken ct)
     {
         await PrepareAsync(query, ct);
-        var snapshot = query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
+        var cursor = query.Cursor;
+        var snapshot = cursor?.Snapshot ?? query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
         int? total = query.Total == "none" && !query.SummaryCount ? null : await rows.CountAsync(ct);
         if (query.Count == 0 || query.SummaryCount)
         {
-            return new SearchPage([], total, snapshot, false);
+            return new SearchPage([], total, snapshot, null, null);
         }
 
-        var page = await Order(rows, query)
-            .Skip(query.Offset)
-            .Take(query.Count + 1)
-            .Select(r => new SearchMatch(r.Key, r.Type, r.LogicalId, r.VersionId, r.LastUpdated,
-                db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First()))
-            .ToListAsync(ct);
-
-        var hasNext = query.Count > 0 && page.Count > query.Count;
-        if (hasNext)
+        var sort = query.SortText;
+        if (cursor is not null && cursor.Sort != sort)
         {
-            page.RemoveAt(page.Count - 1);
+            throw Rest.FhirException.BadRequest($"The {PageCursor.ParameterName} was made for _sort={cursor.Sort}, not for this search's; follow the Bundle's links as given.", PageCursor.ParameterName);
+        }
+
+        var (pageRows, more) = await PageAsync(rows, OrderTerms(query), cursor, query.Count, ct);
+        var page = pageRows.Select(r => r.Match).ToList();
+
+        // After a forward page: a next page if there were more rows, a previous one before its first row (or, when
+        // it came out empty, before the cursor it continued from). After a backward page, the mirror image.
+        PageCursor? next = null, previous = null;
+        if (cursor is null or { Before: false })
+        {
+            next = more ? CursorAt(pageRows[^1], sort, snapshot, before: false) : null;
+            previous = cursor is null ? null : page.Count > 0 ? CursorAt(pageRows[0], sort, snapshot, before: true) : cursor with { Before = true };
+        }
+        else
+        {
+            previous = more ? CursorAt(pageRows[0], sort, snapshot, before: true) : null;
+            next = page.Count > 0 ? CursorAt(pageRows[^1], sort, snapshot, before: false) : null;
         }
 
         var (included, truncated) = query.Includes.Count == 0 ? ([], false) : await IncludeAsync(query, page, snapshot, ct);
-        return new SearchPage(page, total, snapshot, hasNext) { Included = included, IncludesTruncated = truncated };
+        return new SearchPage(page, total, snapshot, next, previous) { Included = included, IncludesTruncated = truncated };
     }
 
     /// <summary>
@@ -354,16 +365,17 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
     /// after those with one in either direction (the same on SQLite and PostgreSQL, whose NULL orders differ).
     /// Ties end with the resource key, so pages never overlap or skip.
     /// </summary>
-    private IQueryable<ResourceRow> Order(IQueryable<ResourceRow> rows, SearchQuery query)
+    /// <summary>
+    /// The page's order as a list of terms, each a value of the row and its direction: per <c>_sort</c> key a "has no
+    /// value" flag (resources without one sort last on both SQLite and PostgreSQL, whose NULL orders differ) and a
+    /// correlated <c>MIN</c>/<c>MAX</c> over the parameter's index rows (lowest value ascending, highest descending,
+    /// R4 search.html#sort); the resource key ends every order, so ties are stable and the order is total, which
+    /// keyset paging needs. A value is never NULL where its flag says it has one: the index columns are not nullable.
+    /// </summary>
+    private List<OrderTerm> OrderTerms(SearchQuery query)
     {
-        IOrderedQueryable<ResourceRow>? ordered = null;
-        IOrderedQueryable<ResourceRow> By<TKey>(Expression<Func<ResourceRow, TKey>> key, bool descending) => (ordered, descending) switch
-        {
-            (null, false) => rows.OrderBy(key),
-            (null, true) => rows.OrderByDescending(key),
-            (_, false) => ordered.ThenBy(key),
-            _ => ordered.ThenByDescending(key),
-        };
+        var terms = new List<OrderTerm>();
+        void By<TKey>(Expression<Func<ResourceRow, TKey>> key, bool descending) => terms.Add(new OrderTerm(key, descending));
 
         foreach (var key in query.Sort)
         {
@@ -372,59 +384,101 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
             switch (key.Parameter?.Type)
             {
                 case null when name == "_lastUpdated":
-                    ordered = By(r => r.LastUpdated, desc);
+                    By(r => r.LastUpdated, desc);
                     break;
                 case null:
-                    ordered = By(r => r.LogicalId, desc);
+                    By(r => r.LogicalId, desc);
                     break;
                 case SearchParamType.Date:
-                    ordered = By(r => db.DateIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (DateTime?)d.End), true)
-                        : By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (DateTime?)d.Start), false);
+                    By(r => db.DateIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (DateTime?)d.End), true);
+                    }
+                    else
+                    {
+                        By(r => db.DateIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (DateTime?)d.Start), false);
+                    }
+
                     break;
                 case SearchParamType.String:
-                    ordered = By(r => db.StringIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Normalized), true)
-                        : By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Normalized), false);
+                    By(r => db.StringIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Normalized), true);
+                    }
+                    else
+                    {
+                        By(r => db.StringIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Normalized), false);
+                    }
+
                     break;
                 case SearchParamType.Token:
-                    ordered = By(r => db.TokenIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Code), true)
-                        : By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Code), false);
+                    By(r => db.TokenIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Code), true);
+                    }
+                    else
+                    {
+                        By(r => db.TokenIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Code), false);
+                    }
+
                     break;
                 case SearchParamType.Number:
-                    ordered = By(r => db.NumberIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true)
-                        : By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    By(r => db.NumberIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true);
+                    }
+                    else
+                    {
+                        By(r => db.NumberIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    }
+
                     break;
                 case SearchParamType.Quantity:
-                    ordered = By(r => db.QuantityIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true)
-                        : By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    By(r => db.QuantityIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => (double?)d.Value), true);
+                    }
+                    else
+                    {
+                        By(r => db.QuantityIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => (double?)d.Value), false);
+                    }
+
                     break;
                 case SearchParamType.Reference:
-                    ordered = By(r => db.ReferenceIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.TargetId), true)
-                        : By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.TargetId), false);
+                    By(r => db.ReferenceIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.TargetId), true);
+                    }
+                    else
+                    {
+                        By(r => db.ReferenceIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.TargetId), false);
+                    }
+
                     break;
                 case SearchParamType.Uri:
-                    ordered = By(r => db.UriIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
-                    ordered = desc
-                        ? By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Uri), true)
-                        : By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Uri), false);
+                    By(r => db.UriIndex.Any(d => d.ResourceKey == r.Key && d.ParamName == name) ? 0 : 1, false);
+                    if (desc)
+                    {
+                        By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Max(d => d.Uri), true);
+                    }
+                    else
+                    {
+                        By(r => db.UriIndex.Where(d => d.ResourceKey == r.Key && d.ParamName == name).Min(d => d.Uri), false);
+                    }
+
                     break;
                 default:
                     throw Rest.FhirException.BadRequest($"Sorting by '{name}' is not supported.", "_sort");
             }
         }
 
-        // The resource key breaks ties, so pages never overlap or skip.
-        return ordered is null ? rows.OrderBy(r => r.Key) : ordered.ThenBy(r => r.Key);
+        By(r => r.Key, false);
+        return terms;
     }
 }

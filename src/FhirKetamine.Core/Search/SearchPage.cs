@@ -1,7 +1,10 @@
 namespace FhirKetamine.Core.Search;
 
-/// <summary>One page of search results, with what the Bundle needs for its total and paging links.</summary>
-public sealed record SearchPage(IReadOnlyList<SearchMatch> Matches, int? Total, long Snapshot, bool HasNext)
+/// <summary>
+/// One page of search results, with what the Bundle needs for its total and paging links: the snapshot (for the
+/// <c>first</c> link) and the cursors of the pages after and before this one, null where there is none.
+/// </summary>
+public sealed record SearchPage(IReadOnlyList<SearchMatch> Matches, int? Total, long Snapshot, PageCursor? Next, PageCursor? Previous)
 {
     /// <summary>Resources brought in by _include and _revinclude (search.mode = include), each once, none of them a match.</summary>
     public IReadOnlyList<SearchMatch> Included { get; init; } = [];

@@ -12,7 +12,8 @@ public sealed record SearchQuery(string ResourceType)
 
     public int Count { get; set; } = DefaultCount;
 
-    public int Offset { get; set; }
+    /// <summary>Where the page starts (a <c>next</c> or <c>previous</c> link's <c>_cursor</c>); null for the first page.</summary>
+    public PageCursor? Cursor { get; set; }
 
     /// <summary>
     /// The highest resource key the first page could see. Later pages keep it, so resources created
@@ -42,6 +43,9 @@ public sealed record SearchQuery(string ResourceType)
     /// <summary>Parameters the server does not know, ignored under lenient handling and reported back.</summary>
     public List<string> Ignored { get; } = [];
 
+    /// <summary>The <c>_sort</c> in canonical form (empty when unsorted), which a <see cref="PageCursor"/> names.</summary>
+    public string SortText => string.Join(',', Sort.Select(s => (s.Descending ? "-" : string.Empty) + s.Name));
+
     /// <summary>The matching parameters in canonical form, for the Bundle's self and next links.</summary>
     public IEnumerable<KeyValuePair<string, string>> ToLinkParameters()
     {
@@ -57,7 +61,7 @@ public sealed record SearchQuery(string ResourceType)
 
         if (Sort.Count > 0)
         {
-            yield return new("_sort", string.Join(',', Sort.Select(s => (s.Descending ? "-" : string.Empty) + s.Name)));
+            yield return new("_sort", SortText);
         }
 
         if (Total != "accurate")

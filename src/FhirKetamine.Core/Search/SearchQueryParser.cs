@@ -36,8 +36,8 @@ public sealed class SearchQueryParser(SearchParameterRegistry registry)
                 case "_count":
                     query.Count = Math.Clamp(ParseInt(rawName, value), 0, SearchQuery.MaxCount);
                     continue;
-                case "_offset":
-                    query.Offset = Math.Max(0, ParseInt(rawName, value));
+                case PageCursor.ParameterName:
+                    query.Cursor = PageCursor.Decode(value);
                     continue;
                 case "_snapshot":
                     query.Snapshot = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var snapshot)
