@@ -137,8 +137,9 @@ public sealed partial class ResourceInteractions
                 case "_at":
                     // The versions that were current at that moment: the latest of each resource not after it.
                     var (_, _, atEnd) = DateSearch.Parse(name, value);
-                    versions = versions.Where(v => v.LastUpdated <= atEnd
-                        && !store.Versions.Any(w => w.ResourceKey == v.ResourceKey && w.LastUpdated <= atEnd && w.VersionId > v.VersionId));
+                    // The range's end is exclusive (half-open, as Firely gives it).
+                    versions = versions.Where(v => v.LastUpdated < atEnd
+                        && !store.Versions.Any(w => w.ResourceKey == v.ResourceKey && w.LastUpdated < atEnd && w.VersionId > v.VersionId));
                     kept.Add(new(name, value));
                     break;
                 case "_format" or "_pretty" or "_summary" or "_elements":

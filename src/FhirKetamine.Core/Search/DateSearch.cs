@@ -6,7 +6,9 @@ namespace FhirKetamine.Core.Search;
 
 /// <summary>
 /// Date parameters with range semantics (R4 search.html#date): both the search value and the indexed
-/// value are UTC ranges, and each prefix is a comparison of their bounds.
+/// value are UTC ranges, and each prefix is a comparison of their bounds. Every range is half-open,
+/// [Start, End), as Firely's <c>DateTimeRange</c> gives it (the day 2013-03-14 is [14 Mar 00:00, 15 Mar 00:00)):
+/// so a period that starts at 15 Mar 00:00 starts after 2013-03-14 (<c>sa</c>) and is not at or before it (<c>le</c>).
 /// </summary>
 internal static class DateSearch
 {
@@ -26,15 +28,15 @@ internal static class DateSearch
             Prefix.Ne => d => d.Start < start || d.End > end,
             Prefix.Gt => d => d.End > end,
             Prefix.Lt => d => d.Start < start,
-            Prefix.Ge => d => d.End >= start,
-            Prefix.Le => d => d.Start <= end,
-            Prefix.Sa => d => d.Start > end,
-            Prefix.Eb => d => d.End < start,
+            Prefix.Ge => d => d.End > start,
+            Prefix.Le => d => d.Start < end,
+            Prefix.Sa => d => d.Start >= end,
+            Prefix.Eb => d => d.End <= start,
             _ => Approximately(start, end, clock),
         };
     }
 
-    /// <summary><c>_lastUpdated</c>: the same prefixes against the resource row's instant.</summary>
+    /// <summary><c>_lastUpdated</c>: the same prefixes against the resource row's instant (a point, against the half-open search range).</summary>
     public static Expression<Func<ResourceRow, bool>> MatchLastUpdated(string raw, TimeProvider clock)
     {
         var (prefix, start, end) = Parse("_lastUpdated", raw);
@@ -42,17 +44,17 @@ internal static class DateSearch
         {
             var slack = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerDay, (clock.GetUtcNow().UtcDateTime - start).Duration().Ticks / 10));
             var (low, high) = (start - slack, end + slack);
-            return r => r.LastUpdated >= low && r.LastUpdated <= high;
+            return r => r.LastUpdated >= low && r.LastUpdated < high;
         }
 
         return prefix switch
         {
-            Prefix.Eq => r => r.LastUpdated >= start && r.LastUpdated <= end,
-            Prefix.Ne => r => r.LastUpdated < start || r.LastUpdated > end,
-            Prefix.Gt or Prefix.Sa => r => r.LastUpdated > end,
+            Prefix.Eq => r => r.LastUpdated >= start && r.LastUpdated < end,
+            Prefix.Ne => r => r.LastUpdated < start || r.LastUpdated >= end,
+            Prefix.Gt or Prefix.Sa => r => r.LastUpdated >= end,
             Prefix.Lt or Prefix.Eb => r => r.LastUpdated < start,
             Prefix.Ge => r => r.LastUpdated >= start,
-            _ => r => r.LastUpdated <= end,
+            _ => r => r.LastUpdated < end,
         };
     }
 
@@ -75,6 +77,6 @@ internal static class DateSearch
         var slack = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerDay, gap.Ticks / 10));
         var low = start - slack;
         var high = end + slack;
-        return d => d.Start <= high && d.End >= low;
+        return d => d.Start < high && d.End > low;
     }
 }

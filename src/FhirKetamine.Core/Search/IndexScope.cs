@@ -14,4 +14,11 @@ internal static class IndexScope
     public static IQueryable<T> Scope<T>(IQueryable<T> rows, string? type, string name)
         where T : IndexRow =>
         type is null ? rows.Where(r => r.ParamName == name) : rows.Where(r => r.ResourceType == type && r.ParamName == name);
+
+    /// <summary>The same for the rows of a parameter and those of one of its derived names (e.g. a string's part rows).</summary>
+    public static IQueryable<T> Scope<T>(IQueryable<T> rows, string? type, string name, string derived)
+        where T : IndexRow =>
+        type is null
+            ? rows.Where(r => r.ParamName == name || r.ParamName == derived)
+            : rows.Where(r => r.ResourceType == type && (r.ParamName == name || r.ParamName == derived));
 }

@@ -51,6 +51,14 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                         ResourceType = type, ParamName = p.Name,
                         Normalized = SearchValues.NormalizeString(text), Exact = SearchValues.Truncate(text, 256),
                     });
+                    foreach (var word in SearchValues.LaterWords(text))
+                    {
+                        entries.Strings.Add(new StringIndexRow
+                        {
+                            ResourceType = type, ParamName = p.PartIndexName,
+                            Normalized = SearchValues.NormalizeString(word), Exact = SearchValues.Truncate(word, 256),
+                        });
+                    }
                 }
 
                 break;
@@ -220,7 +228,8 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
             case PrimitiveType { JsonValue: string text } when SearchValues.TryDateRange(text, out var from, out var to):
                 return (from, to);
             case Instant { Value: { } instant }:
-                return (instant.UtcDateTime, instant.UtcDateTime);
+                // A point as a half-open range one tick wide, like every other date row ([Start, End)).
+                return (instant.UtcDateTime, instant.UtcDateTime.AddTicks(1));
             default:
                 return null;
         }

@@ -39,4 +39,12 @@ public sealed record SearchParameterInfo(
 
     /// <summary>The token rows of <c>:identifier</c>: a Reference.identifier's system and value.</summary>
     public string IdentifierIndexName => Name + ":identifier";
+
+    /// <summary>
+    /// The string rows of the second and later words of a value (<c>Carreno Quinones</c> → <c>quinones</c>), which the
+    /// default string match also reads, so that each part of a name or address line matches on its own (R4 search.html#string).
+    /// </summary>
+    public string PartIndexName => PartIndexNameOf(Name);
+
+    public static string PartIndexNameOf(string name) => name + ":part";
 }

@@ -105,6 +105,18 @@ public static class SearchValues
         return true;
     }
 
+    /// <summary>At most this many later words of one string value are indexed as parts (a long description stays cheap).</summary>
+    public const int MaxIndexedParts = 8;
+
+    /// <summary>
+    /// The second and later words of a string (split at white space, hyphens and commas), each at least two letters,
+    /// at most <see cref="MaxIndexedParts"/>: "Carreno Quinones" → "Quinones", "Smith-Jones" → "Jones". The first word
+    /// needs no row of its own: the value's own row starts with it.
+    /// </summary>
+    public static IEnumerable<string> LaterWords(string text) =>
+        text.Split([' ', '\t', '\n', '\r', '-', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Skip(1).Where(w => w.Length >= 2).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxIndexedParts);
+
     /// <summary>The interval a decimal's written precision implies: 5.4 means [5.35, 5.45).</summary>
     public static (double Low, double High) PrecisionRange(decimal value)
     {

@@ -33,7 +33,8 @@ public sealed class SearchValueSetModifierTests(FhirServerFactory factory) : ICl
             Code = new CodeableConcept(system, code),
             Subject = new ResourceReference($"Patient/{patient}"),
             Effective = new FhirDateTime("2026-03-01T10:00:00Z"),
-            Value = new FhirString("x"),
+            // A LOINC vital sign is checked against its IG profile by content (a rate in /min); the others take any value.
+            Value = system == Loinc ? new Quantity { Value = 70, Unit = "/min", System = "http://unitsofmeasure.org", Code = "/min" } : new FhirString("x"),
         };
         return (await client.CreateAsync(obs)).Id;
     }
