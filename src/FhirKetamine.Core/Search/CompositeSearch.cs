@@ -60,7 +60,8 @@ internal static class CompositeSearch
                 var converted = NumberSearch.Compare<TokenQuantityIndexRow>(
                     prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), r => r.CanonicalValue!.Value);
                 // As in QuantitySearch: rows written before the canonical columns match in their recorded unit.
-                parts = [Predicates.AnyOf([Predicates.AllOf(r => r.CanonicalCode == canonicalCode, converted), Predicates.AllOf([r => r.CanonicalCode == null, .. parts])])];
+                var asRecorded = Predicates.AllOf([r => r.CanonicalCode == null, .. parts]);
+                parts = [Predicates.AnyOf([Predicates.AllOf(r => r.CanonicalCode == canonicalCode, converted), asRecorded])];
             }
         }
 
