@@ -22,6 +22,7 @@ public static class CoreServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<FhirSerialization>();
         services.AddSingleton(_ => new SearchParameterRegistry());
+        services.AddSingleton<UcumCanonicalizer>();
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<SearchValueSets>();

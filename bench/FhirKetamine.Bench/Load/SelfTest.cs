@@ -23,7 +23,7 @@ internal static class SelfTest
         }
 
         var parser = new FhirSerialization();
-        var indexer = new SearchIndexer(new SearchParameterRegistry());
+        var indexer = new SearchIndexer(new SearchParameterRegistry(), new UcumCanonicalizer());
         var rng = new Random(3);
         var at = new DateTimeOffset(2026, 5, 4, 3, 2, 1, TimeSpan.Zero);
         foreach (var kind in Enum.GetValues<VitalKind>())

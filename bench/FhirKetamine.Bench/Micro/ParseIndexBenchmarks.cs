@@ -14,7 +14,7 @@ namespace FhirKetamine.Bench.Micro;
 public class ParseIndexBenchmarks
 {
     private readonly FhirSerialization _serialization = new();
-    private readonly SearchIndexer _indexer = new(new SearchParameterRegistry());
+    private readonly SearchIndexer _indexer = new(new SearchParameterRegistry(), new UcumCanonicalizer());
     private byte[] _heartRate = [];
     private byte[] _bloodPressure = [];
     private Resource _parsed = null!;

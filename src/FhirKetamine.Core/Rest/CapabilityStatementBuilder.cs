@@ -117,6 +117,11 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         };
     }
 
+    private const string UcumDocumentation =
+        "With system http://unitsofmeasure.org and a UCUM code, values in any commensurable UCUM unit match after conversion to base units "
+        + "(gt5|http://unitsofmeasure.org|kg matches 5500 g), the search value's precision converted too; other systems, ||code, "
+        + "special units (Cel, [degF], [pH]) and arbitrary ones ([iU]) match in the recorded unit only.";
+
     /// <summary>
     /// What the engine accepts on a parameter besides a plain value (every parameter also chains from a reference and
     /// takes :missing): <c>:of-type</c> only where the values are Identifiers, <c>:identifier</c> only where they are
@@ -135,8 +140,12 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             "Modifiers: :[type], :identifier, :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Reference => "Modifiers: :[type], :missing. Chaining (param:Type.param, several levels), _has, _include and _revinclude.",
         SearchParamType.Uri => "Modifiers: :below, :above, :missing.",
+        SearchParamType.Quantity =>
+            "[prefix]number[|system|code] or [prefix]number||code; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
+            + UcumDocumentation,
         SearchParamType.Composite =>
-            "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
+            "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
+            + UcumDocumentation,
         _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
     };
 

@@ -8,22 +8,23 @@ namespace FhirKetamine.Core.Search;
 /// <summary>
 /// Token$quantity composite parameters (<c>component-code-value-quantity=http://loinc.org|8480-6$gt140</c>): a code
 /// (<c>system|code</c>, <c>|code</c> or <c>code</c>) and a quantity (<c>[prefix]number[|system|code]</c>) that must come
-/// from the same element, matched on one row of <c>search_token_quantity</c>, where the indexer pairs them.
+/// from the same element, matched on one row of <c>search_token_quantity</c>, where the indexer pairs them. A UCUM unit
+/// that converts compares in base units, as in <see cref="QuantitySearch"/>.
 /// </summary>
 internal static class CompositeSearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, UcumCanonicalizer ucum, string? type, SearchClause clause)
     {
         if (clause.Modifier is not null)
         {
             throw Rest.FhirException.BadRequest($"{clause.RawName}: modifier ':{clause.Modifier}' is not supported on composite parameter '{clause.Name}' (supported: :missing).", clause.RawName);
         }
 
-        var match = Predicates.AnyOf(clause.Values.Select(v => Value(clause.RawName, v)));
+        var match = Predicates.AnyOf(clause.Values.Select(v => Value(ucum, clause.RawName, v)));
         return IndexScope.Scope(db.TokenQuantityIndex, type, clause.Name).Where(match).Select(r => r.ResourceKey);
     }
 
-    private static Expression<Func<TokenQuantityIndexRow, bool>> Value(string name, string raw)
+    private static Expression<Func<TokenQuantityIndexRow, bool>> Value(UcumCanonicalizer ucum, string name, string raw)
     {
         var halves = raw.Split('$');
         if (halves.Length != 2 || halves[0].Length == 0 || halves[1].Length == 0)
@@ -38,7 +39,7 @@ internal static class CompositeSearch
             throw Rest.FhirException.BadRequest($"'{raw}' is not a valid value for '{name}': '{halves[1]}' is not a quantity ([prefix]number[|system|code]).", name);
         }
 
-        var parts = new List<Expression<Func<TokenQuantityIndexRow, bool>>> { Code(halves[0]), NumberSearch.Compare<TokenQuantityIndexRow>(prefix, number, r => r.Value) };
+        var parts = new List<Expression<Func<TokenQuantityIndexRow, bool>>> { NumberSearch.Compare<TokenQuantityIndexRow>(prefix, number, r => r.Value) };
         if (unit.Length == 3)
         {
             var (system, code) = (unit[1], unit[2]);
@@ -51,9 +52,20 @@ internal static class CompositeSearch
             {
                 parts.Add(r => r.QuantityCode == code);
             }
+
+            if (system == UcumCanonicalizer.System && code.Length > 0 && ucum.Canonical(code) is { } canonical)
+            {
+                var (low, high) = SearchValues.PrecisionBounds(number);
+                var canonicalCode = canonical.Code;
+                var converted = NumberSearch.Compare<TokenQuantityIndexRow>(
+                    prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), r => r.CanonicalValue!.Value);
+                // As in QuantitySearch: rows written before the canonical columns match in their recorded unit.
+                var asRecorded = Predicates.AllOf([r => r.CanonicalCode == null, .. parts]);
+                parts = [Predicates.AnyOf([Predicates.AllOf(r => r.CanonicalCode == canonicalCode, converted), asRecorded])];
+            }
         }
 
-        return AllOf(parts);
+        return Predicates.AllOf([Code(halves[0]), .. parts]);
     }
 
     private static Expression<Func<TokenQuantityIndexRow, bool>> Code(string value)
@@ -67,22 +79,5 @@ internal static class CompositeSearch
         var system = value[..bar];
         var code = value[(bar + 1)..];
         return code.Length == 0 ? r => r.System == system : r => r.System == system && r.Code == code;
-    }
-
-    private static Expression<Func<T, bool>> AllOf<T>(IReadOnlyList<Expression<Func<T, bool>>> parts)
-    {
-        var parameter = parts[0].Parameters[0];
-        var body = parts[0].Body;
-        foreach (var part in parts.Skip(1))
-        {
-            body = Expression.AndAlso(body, new Rebind(part.Parameters[0], parameter).Visit(part.Body));
-        }
-
-        return Expression.Lambda<Func<T, bool>>(body, parameter);
-    }
-
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }

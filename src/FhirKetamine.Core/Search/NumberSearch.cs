@@ -25,7 +25,15 @@ internal static class NumberSearch
     public static Expression<Func<T, bool>> Compare<T>(Prefix prefix, decimal number, Expression<Func<T, double>> value)
     {
         var (low, high) = SearchValues.PrecisionRange(number);
-        var exact = (double)number;
+        return Compare(prefix, low, (double)number, high, value);
+    }
+
+    /// <summary>
+    /// <see cref="Compare{T}(Prefix, decimal, Expression{Func{T, double}})"/> with the number and its precision range
+    /// given: quantity search converts all three to UCUM base units, so 5.4 kg is [5350, 5450) g.
+    /// </summary>
+    public static Expression<Func<T, bool>> Compare<T>(Prefix prefix, double low, double exact, double high, Expression<Func<T, double>> value)
+    {
         var v = value.Body;
         Expression body = prefix switch
         {

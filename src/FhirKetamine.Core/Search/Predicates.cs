@@ -2,10 +2,19 @@ using System.Linq.Expressions;
 
 namespace FhirKetamine.Core.Search;
 
-/// <summary>Joins predicates with OR into one expression EF Core can translate (comma-separated search values).</summary>
+/// <summary>
+/// Joins predicates with OR (comma-separated search values) or AND (the parts of one value: number, unit, code) into
+/// one expression EF Core can translate.
+/// </summary>
 internal static class Predicates
 {
-    public static Expression<Func<T, bool>> AnyOf<T>(IEnumerable<Expression<Func<T, bool>>> predicates)
+    public static Expression<Func<T, bool>> AnyOf<T>(IEnumerable<Expression<Func<T, bool>>> predicates) =>
+        Join(predicates, Expression.OrElse) ?? (_ => false);
+
+    public static Expression<Func<T, bool>> AllOf<T>(params IEnumerable<Expression<Func<T, bool>>> predicates) =>
+        Join(predicates, Expression.AndAlso) ?? (_ => true);
+
+    private static Expression<Func<T, bool>>? Join<T>(IEnumerable<Expression<Func<T, bool>>> predicates, Func<Expression, Expression, BinaryExpression> join)
     {
         Expression<Func<T, bool>>? result = null;
         foreach (var predicate in predicates)
@@ -17,10 +26,10 @@ internal static class Predicates
             }
 
             var body = new Rebind(predicate.Parameters[0], result.Parameters[0]).Visit(predicate.Body);
-            result = Expression.Lambda<Func<T, bool>>(Expression.OrElse(result.Body, body), result.Parameters);
+            result = Expression.Lambda<Func<T, bool>>(join(result.Body, body), result.Parameters);
         }
 
-        return result ?? (_ => false);
+        return result;
     }
 
     private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor

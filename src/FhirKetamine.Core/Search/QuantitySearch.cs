@@ -7,18 +7,19 @@ namespace FhirKetamine.Core.Search;
 
 /// <summary>
 /// Quantity parameters: <c>[prefix]number|system|code</c>, <c>[prefix]number||code</c> or a bare number.
-/// eq matches within the precision of the search value (5.4 matches [5.35, 5.45)).
+/// eq matches within the precision of the search value (5.4 matches [5.35, 5.45)). A UCUM system with a code that
+/// converts compares in base units, so <c>gt5|http://unitsofmeasure.org|kg</c> matches 5500 g (README: quantity).
 /// </summary>
 internal static class QuantitySearch
 {
-    public static IQueryable<long> Keys(FhirDbContext db, string? type, SearchClause clause)
+    public static IQueryable<long> Keys(FhirDbContext db, UcumCanonicalizer ucum, string? type, SearchClause clause)
     {
         var name = clause.Name;
-        var match = Predicates.AnyOf(clause.Values.Select(v => Value(name, v)));
+        var match = Predicates.AnyOf(clause.Values.Select(v => Value(ucum, name, v)));
         return IndexScope.Scope(db.QuantityIndex, type, name).Where(match).Select(q => q.ResourceKey);
     }
 
-    private static Expression<Func<QuantityIndexRow, bool>> Value(string name, string raw)
+    private static Expression<Func<QuantityIndexRow, bool>> Value(UcumCanonicalizer ucum, string name, string raw)
     {
         var (prefix, text) = PrefixParser.Split(raw);
         var parts = text.Split('|');
@@ -42,13 +43,22 @@ internal static class QuantitySearch
             (_, 0) => q => q.System == system,
             _ => q => q.System == system && q.Code == code,
         };
-        var parameter = compare.Parameters[0];
-        var unitBody = new ParameterSwap(unit.Parameters[0], parameter).Visit(unit.Body);
-        return Expression.Lambda<Func<QuantityIndexRow, bool>>(Expression.AndAlso(compare.Body, unitBody), parameter);
-    }
+        var asRecorded = Predicates.AllOf(compare, unit);
+        if (system != UcumCanonicalizer.System || code.Length == 0 || ucum.Canonical(code) is not { } canonical)
+        {
+            return asRecorded;
+        }
 
-    private sealed class ParameterSwap(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+        var (low, high) = SearchValues.PrecisionBounds(number);
+        var canonicalCode = canonical.Code;
+        var converted = NumberSearch.Compare<QuantityIndexRow>(
+            prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), q => q.CanonicalValue!.Value);
+        // A row without a canonical code is either in a unit that does not convert (its code cannot equal this one, which
+        // does) or was written before the canonical columns existed: for the latter, the match in the recorded unit.
+        return Predicates.AnyOf(
+        [
+            Predicates.AllOf(q => q.CanonicalCode == canonicalCode, converted),
+            Predicates.AllOf(q => q.CanonicalCode == null, asRecorded),
+        ]);
     }
 }

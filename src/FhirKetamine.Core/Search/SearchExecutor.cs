@@ -11,7 +11,7 @@ namespace FhirKetamine.Core.Search;
 /// and the page is read with the stored JSON of each match's current version. Chains and <c>_has</c> are
 /// nested sub-queries of the same kind; includes are one more statement per include level.
 /// </summary>
-public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock, SearchValueSets valueSets)
+public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock, SearchValueSets valueSets, UcumCanonicalizer ucum)
 {
     /// <summary>At most this many resources are included per include level; beyond it the Bundle carries a warning.</summary>
     public const int MaxIncludedPerLevel = 2000;
@@ -335,10 +335,10 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         SearchParamType.String => StringSearch.Keys(db, type, clause),
         SearchParamType.Date => DateSearch.Keys(db, type, clause, clock),
         SearchParamType.Reference => ReferenceSearch.Keys(db, type, clause),
-        SearchParamType.Quantity => QuantitySearch.Keys(db, type, clause),
+        SearchParamType.Quantity => QuantitySearch.Keys(db, ucum, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
-        SearchParamType.Composite => CompositeSearch.Keys(db, type, clause),
+        SearchParamType.Composite => CompositeSearch.Keys(db, ucum, type, clause),
         _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 

@@ -8,9 +8,9 @@ namespace FhirKetamine.Core.Search;
 /// <summary>
 /// Extracts search-index rows from a resource at write time by evaluating each registered parameter's
 /// FHIRPath expression (Firely's evaluator) and normalising the values it yields.
-/// Thread-safe and stateless apart from the registry: a singleton.
+/// Thread-safe and stateless apart from the registry and the UCUM cache: a singleton.
 /// </summary>
-public sealed class SearchIndexer(SearchParameterRegistry registry)
+public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonicalizer ucum)
 {
     public IndexEntries Extract(Resource resource)
     {
@@ -39,7 +39,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         return entries;
     }
 
-    private static void Add(IndexEntries entries, string type, SearchParameterInfo p, Base value)
+    private void Add(IndexEntries entries, string type, SearchParameterInfo p, Base value)
     {
         switch (p.Type)
         {
@@ -125,11 +125,14 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
             case SearchParamType.Quantity:
                 if (value is Quantity { Value: { } amount } quantity)
                 {
-                    var (low, high) = SearchValues.PrecisionRange(amount);
+                    var (low, high) = SearchValues.PrecisionBounds(amount);
+                    var inBase = CanonicalOf(quantity);
                     entries.Quantities.Add(new QuantityIndexRow
                     {
                         ResourceType = type, ParamName = p.Name, System = quantity.System ?? string.Empty,
-                        Code = quantity.Code ?? quantity.Unit ?? string.Empty, Value = (double)amount, Low = low, High = high,
+                        Code = quantity.Code ?? quantity.Unit ?? string.Empty, Value = (double)amount, Low = (double)low, High = (double)high,
+                        CanonicalCode = inBase?.Code, CanonicalValue = inBase?.Scale(amount),
+                        CanonicalLow = inBase?.Scale(low), CanonicalHigh = inBase?.Scale(high),
                     });
                 }
 
@@ -147,6 +150,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 var codes = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
                 foreach (var pair in value.Select(quantityPath).OfType<Quantity>().Where(q => q.Value is not null))
                 {
+                    var pairInBase = CanonicalOf(pair);
                     foreach (var (system, code, _) in codes)
                     {
                         entries.TokenQuantities.Add(new TokenQuantityIndexRow
@@ -155,6 +159,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                             System = SearchValues.Truncate(system ?? string.Empty, 256), Code = SearchValues.Truncate(code!, 256),
                             QuantitySystem = SearchValues.Truncate(pair.System ?? string.Empty, 256),
                             QuantityCode = SearchValues.Truncate(pair.Code ?? pair.Unit ?? string.Empty, 64), Value = (double)pair.Value!.Value,
+                            CanonicalCode = pairInBase?.Code, CanonicalValue = pairInBase?.Scale(pair.Value!.Value),
                         });
                     }
                 }
@@ -169,6 +174,10 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 break;
         }
     }
+
+    /// <summary>A UCUM quantity's unit in base units; only its code counts (Quantity.unit is display text).</summary>
+    private CanonicalUnit? CanonicalOf(Quantity quantity) =>
+        quantity is { System: UcumCanonicalizer.System, Code: { } code } ? ucum.Canonical(code) : null;
 
     /// <summary>
     /// Whether a reference can point to <paramref name="only"/> (a parameter defined with <c>.where(resolve() is X)</c>):

@@ -120,8 +120,15 @@ public static class SearchValues
     /// <summary>The interval a decimal's written precision implies: 5.4 means [5.35, 5.45).</summary>
     public static (double Low, double High) PrecisionRange(decimal value)
     {
+        var (low, high) = PrecisionBounds(value);
+        return ((double)low, (double)high);
+    }
+
+    /// <summary><see cref="PrecisionRange"/> in decimals, for bounds that are converted to another unit before they are compared.</summary>
+    public static (decimal Low, decimal High) PrecisionBounds(decimal value)
+    {
         var scale = (value.Scale);
         var half = 0.5m * (decimal)Math.Pow(10, -scale);
-        return ((double)(value - half), (double)(value + half));
+        return (value - half, value + half);
     }
 }

@@ -178,7 +178,10 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
         {
             e.Property(r => r.System).HasMaxLength(256);
             e.Property(r => r.Code).HasMaxLength(64);
+            e.Property(r => r.CanonicalCode).HasMaxLength(64);
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.Value });
+            // A UCUM search drives from the base unit and value; a probe by resource finds its few rows by the one below.
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.CanonicalCode, r.CanonicalValue });
             e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Value, r.Code });
         }, covered: true);
         Index<TokenQuantityIndexRow>(modelBuilder, "search_token_quantity", e =>
@@ -187,6 +190,7 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.Property(r => r.Code).HasMaxLength(256);
             e.Property(r => r.QuantitySystem).HasMaxLength(256);
             e.Property(r => r.QuantityCode).HasMaxLength(64);
+            e.Property(r => r.CanonicalCode).HasMaxLength(64);
             // Driven by the code (blood pressure: 8480-6), then the value range within it.
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System, r.Value });
             e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Code, r.Value });

@@ -195,6 +195,19 @@ namespace FhirKetamine.Storage.Postgres.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("CanonicalCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double?>("CanonicalHigh")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("CanonicalLow")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("CanonicalValue")
+                        .HasColumnType("double precision");
+
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -230,6 +243,8 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ResourceKey", "ParamName", "Value", "Code");
+
+                    b.HasIndex("ResourceType", "ParamName", "CanonicalCode", "CanonicalValue");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "Value");
 
@@ -365,6 +380,13 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CanonicalCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double?>("CanonicalValue")
+                        .HasColumnType("double precision");
 
                     b.Property<string>("Code")
                         .IsRequired()

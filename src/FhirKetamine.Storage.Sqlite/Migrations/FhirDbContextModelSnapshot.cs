@@ -184,6 +184,19 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CanonicalCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("CanonicalHigh")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("CanonicalLow")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("CanonicalValue")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -219,6 +232,8 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ResourceKey", "ParamName", "Value", "Code");
+
+                    b.HasIndex("ResourceType", "ParamName", "CanonicalCode", "CanonicalValue");
 
                     b.HasIndex("ResourceType", "ParamName", "Code", "Value");
 
@@ -346,6 +361,13 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("CanonicalCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("CanonicalValue")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("Code")
                         .IsRequired()

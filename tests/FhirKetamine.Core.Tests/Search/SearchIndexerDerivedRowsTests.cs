@@ -12,7 +12,7 @@ public sealed class SearchIndexerDerivedRowsTests
     private const string V2 = "http://terminology.hl7.org/CodeSystem/v2-0203";
 
     private static readonly SearchParameterRegistry Registry = new();
-    private readonly SearchIndexer _indexer = new(Registry);
+    private readonly SearchIndexer _indexer = new(Registry, new UcumCanonicalizer());
 
     [Theory]
     [InlineData("Patient", "identifier", true)]

@@ -16,4 +16,9 @@ public sealed class TokenQuantityIndexRow : IndexRow
     public required string QuantityCode { get; set; }
 
     public double Value { get; set; }
+
+    /// <summary>The quantity in UCUM base units, as on <see cref="QuantityIndexRow.CanonicalCode"/>; null when it does not convert.</summary>
+    public string? CanonicalCode { get; set; }
+
+    public double? CanonicalValue { get; set; }
 }

@@ -1,0 +1,89 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace FhirKetamine.Storage.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class UcumCanonicalQuantities : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "CanonicalCode",
+                table: "search_token_quantity",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "CanonicalValue",
+                table: "search_token_quantity",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "CanonicalCode",
+                table: "search_quantity",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "CanonicalHigh",
+                table: "search_quantity",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "CanonicalLow",
+                table: "search_quantity",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "CanonicalValue",
+                table: "search_quantity",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_search_quantity_ResourceType_ParamName_CanonicalCode_Canoni~",
+                table: "search_quantity",
+                columns: new[] { "ResourceType", "ParamName", "CanonicalCode", "CanonicalValue" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_search_quantity_ResourceType_ParamName_CanonicalCode_Canoni~",
+                table: "search_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalCode",
+                table: "search_token_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalValue",
+                table: "search_token_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalCode",
+                table: "search_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalHigh",
+                table: "search_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalLow",
+                table: "search_quantity");
+
+            migrationBuilder.DropColumn(
+                name: "CanonicalValue",
+                table: "search_quantity");
+        }
+    }
+}
