@@ -16,6 +16,8 @@ const string Usage = """
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
       dataset     [--observations 1000000 --copies 100 --seed-patients 100 --heavy 1 --heavy-count 1000 --organizations 10 --practitioners 20] [--force]
                   (issue 7's search database: a seed through HTTP, copied inside SQLite with every index row; checked by searches)
+      issue7      [--warmup 5 --duration 20] [--no-index-server-dll PATH] [--chain organization|general-practitioner] [--only 1,2,3,4,5]
+                  [--results FILE.md]   (issue 7's five figures on a copy of the dataset database, 1 client)
       ready       --runs 5 [--with-dataset]
       export      [--database FILE.db | --patients 200 --per-patient 500 [--schema-key K]] [--page-size 2000] [--ready-timeout 120]
                   (Bulk Data $export of every Observation: time to the manifest, resources/s, server RSS growth)
@@ -50,6 +52,7 @@ try
         "gateway" => await GatewayCommand.RunAsync(Rest(), cts.Token),
         "prefill" => await PrefillCommand.RunAsync(Rest(), cts.Token),
         "dataset" => await DatasetCommand.RunAsync(Rest(), cts.Token),
+        "issue7" => await Issue7Command.RunAsync(Rest(), cts.Token),
         "ready" => await ReadyCommand.RunAsync(Rest(), cts.Token),
         "export" => await FhirKetamine.Bench.Export.ExportCommand.RunAsync(Rest(), cts.Token),
         "fake-server" => await FakeServer.RunAsync(Rest(), cts.Token),
