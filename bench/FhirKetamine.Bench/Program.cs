@@ -14,6 +14,10 @@ const string Usage = """
                   --duration 30 --warmup 10 --retry-rate 0.02 --duplicate-rate 0.02 [--group-commit false] [--results FILE.md]
                   (bedside gateways with If-None-Exist, retries and racing duplicates; bare-validator ceiling; exactly-once count check)
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
+      dataset     [--observations 1000000 --copies 100 --seed-patients 100 --heavy 1 --heavy-count 1000 --organizations 10 --practitioners 20] [--force]
+                  (issue 7's search database: a seed through HTTP, copied inside SQLite with every index row; checked by searches)
+      issue7      [--warmup 5 --duration 20] [--no-index-server-dll PATH] [--chain organization|general-practitioner] [--only 1,2,3,4,5]
+                  [--results FILE.md]   (issue 7's five figures on a copy of the dataset database, 1 client)
       ready       --runs 5 [--with-dataset]
       export      [--database FILE.db | --patients 200 --per-patient 500 [--schema-key K]] [--page-size 2000] [--ready-timeout 120]
                   (Bulk Data $export of every Observation: time to the manifest, resources/s, server RSS growth)
@@ -47,6 +51,8 @@ try
         "load" => await LoadCommand.RunAsync(Rest(), cts.Token),
         "gateway" => await GatewayCommand.RunAsync(Rest(), cts.Token),
         "prefill" => await PrefillCommand.RunAsync(Rest(), cts.Token),
+        "dataset" => await DatasetCommand.RunAsync(Rest(), cts.Token),
+        "issue7" => await Issue7Command.RunAsync(Rest(), cts.Token),
         "ready" => await ReadyCommand.RunAsync(Rest(), cts.Token),
         "export" => await FhirKetamine.Bench.Export.ExportCommand.RunAsync(Rest(), cts.Token),
         "fake-server" => await FakeServer.RunAsync(Rest(), cts.Token),

@@ -69,7 +69,11 @@ internal static class Vitals
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void WritePatient(Utf8JsonWriter w, string family, string given, DateOnly birthDate)
+    public static void WritePatient(Utf8JsonWriter w, string family, string given, DateOnly birthDate) =>
+        WritePatient(w, family, given, birthDate, null, null);
+
+    /// <summary>A Patient, optionally with a managing organization and a general practitioner (for chained searches).</summary>
+    public static void WritePatient(Utf8JsonWriter w, string family, string given, DateOnly birthDate, string? organization, string? generalPractitioner)
     {
         w.WriteStartObject();
         w.WriteString("resourceType", "Patient");
@@ -90,6 +94,47 @@ internal static class Vitals
         w.WriteEndArray();
         w.WriteString("gender", (birthDate.Day % 2) == 0 ? "female" : "male");
         w.WriteString("birthDate", birthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        if (generalPractitioner is not null)
+        {
+            w.WriteStartArray("generalPractitioner");
+            w.WriteStartObject();
+            w.WriteString("reference", generalPractitioner);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
+        if (organization is not null)
+        {
+            w.WriteStartObject("managingOrganization");
+            w.WriteString("reference", organization);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    public static void WriteOrganization(Utf8JsonWriter w, string name)
+    {
+        w.WriteStartObject();
+        w.WriteString("resourceType", "Organization");
+        w.WriteBoolean("active", true);
+        w.WriteString("name", name);
+        w.WriteEndObject();
+    }
+
+    public static void WritePractitioner(Utf8JsonWriter w, string family, string given)
+    {
+        w.WriteStartObject();
+        w.WriteString("resourceType", "Practitioner");
+        w.WriteBoolean("active", true);
+        w.WriteStartArray("name");
+        w.WriteStartObject();
+        w.WriteString("family", family);
+        w.WriteStartArray("given");
+        w.WriteStringValue(given);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

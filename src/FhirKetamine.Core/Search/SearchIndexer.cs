@@ -16,6 +16,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
     {
         var type = resource.TypeName;
         var entries = new IndexEntries();
+#if !BENCH_NO_INDEX // bench/ only (issue 7, goal 5): a build with -p:BenchNoIndex=true indexes nothing, to time a create without the index
         foreach (var parameter in registry.For(type))
         {
             IEnumerable<Base?> values;
@@ -35,6 +36,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 Add(entries, type, parameter, value);
             }
         }
+#endif
 
         return entries;
     }
