@@ -25,12 +25,16 @@ internal static class Predicates
                 continue;
             }
 
-            var body = new Rebind(predicate.Parameters[0], result.Parameters[0]).Visit(predicate.Body);
+            var body = BodyOf(predicate, result.Parameters[0]);
             result = Expression.Lambda<Func<T, bool>>(join(result.Body, body), result.Parameters);
         }
 
         return result;
     }
+
+    /// <summary>The body of <paramref name="lambda"/> with its one parameter replaced by <paramref name="parameter"/>.</summary>
+    public static Expression BodyOf(LambdaExpression lambda, ParameterExpression parameter) =>
+        new Rebind(lambda.Parameters[0], parameter).Visit(lambda.Body);
 
     private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
     {

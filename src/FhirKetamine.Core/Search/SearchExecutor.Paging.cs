@@ -82,7 +82,7 @@ public sealed partial class SearchExecutor
         Expression? equalSoFar = null;
         for (var i = 0; i < terms.Count; i++)
         {
-            var term = new Rebind(terms[i].Selector.Parameters[0], row).Visit(terms[i].Selector.Body);
+            var term = Predicates.BodyOf(terms[i].Selector, row);
             var type = terms[i].Type;
             if (values[i] is { } value)
             {
@@ -134,7 +134,7 @@ public sealed partial class SearchExecutor
             db.Versions.Where(v => v.ResourceKey == r.Key && v.VersionId == r.VersionId).Select(v => v.Json).First());
         var row = match.Parameters[0];
         var values = Expression.NewArrayInit(typeof(object),
-            terms.Select(t => Expression.Convert(new Rebind(t.Selector.Parameters[0], row).Visit(t.Selector.Body), typeof(object))));
+            terms.Select(t => Expression.Convert(Predicates.BodyOf(t.Selector, row), typeof(object))));
         var constructor = typeof(PageRow).GetConstructor([typeof(SearchMatch), typeof(object[])])!;
         return Expression.Lambda<Func<ResourceRow, PageRow>>(Expression.New(constructor, match.Body, values), row);
     }
@@ -183,10 +183,5 @@ public sealed partial class SearchExecutor
             _ when type == typeof(DateTime) => DateTime.TryParse(text, invariant, DateTimeStyles.RoundtripKind, out var t) ? t : null,
             _ => null,
         };
-    }
-
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }
