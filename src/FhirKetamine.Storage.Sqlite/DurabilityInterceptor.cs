@@ -9,11 +9,18 @@ namespace FhirKetamine.Storage.Sqlite;
 /// database file (<c>mmap_size</c>): every pooled connection then shares the operating system's page cache
 /// instead of re-reading pages into its own 2 MB cache, which a patient's few thousand vitals overflow
 /// (bench/README.md, <c>$ketamine-progress</c>). Pages written since the last checkpoint are read from the WAL as usual.
+/// <para>
+/// <c>case_sensitive_like</c>: SQLite can answer <c>LIKE 'abc%'</c> (EF Core's <c>StartsWith</c>) from an ordinary
+/// index only when LIKE is case-sensitive. Every column a search matches by prefix is stored lower-cased and
+/// accent-free (string values, token text) or is a URI (compared exactly, as the spec says), so nothing matches
+/// differently; <c>Patient?name=</c> at 10,000 patients went from a scan of every name row (2–4 ms per statement) to
+/// an index seek (0.1 ms), bench/README.md "Search at 1,000,000 Observations".
+/// </para>
 /// </summary>
 internal sealed class DurabilityInterceptor(long mmapBytes) : DbConnectionInterceptor
 {
     private readonly string _pragmas =
-        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes};";
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes}; PRAGMA case_sensitive_like=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

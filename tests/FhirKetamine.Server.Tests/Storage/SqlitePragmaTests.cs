@@ -26,6 +26,39 @@ public sealed class SqlitePragmaTests
         Assert.Equal(1, await PragmaAsync(db, "PRAGMA foreign_keys;"));
     }
 
+    [Fact]
+    public async Task A_prefix_string_search_seeks_the_index_instead_of_scanning_every_value()
+    {
+        // case_sensitive_like cannot be read back; what it is for can: the plan of the default string match.
+        var path = Path.Combine(Path.GetTempPath(), "fhirketamine-tests", Guid.NewGuid().ToString("N"), "like.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new DbContextOptionsBuilder<FhirDbContext>();
+        SqliteStorage.Configure(options, $"Data Source={path}", SqliteStorage.DefaultMmapBytes);
+        await using var db = new FhirDbContext(options.Options);
+        await db.Database.MigrateAsync();
+        await db.Database.OpenConnectionAsync();
+        var prefix = "riv";
+        var sql = db.StringIndex.Where(s => s.ResourceType == "Patient" && s.ParamName == "name" && s.Normalized.StartsWith(prefix))
+            .Select(s => s.ResourceKey).ToQueryString();
+
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql[(sql.IndexOf("SELECT", StringComparison.Ordinal))..];
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = sql[(sql.IndexOf("@", StringComparison.Ordinal))..].Split(' ', ';', '\n', '\r')[0];
+        parameter.Value = "riv%";
+        command.Parameters.Add(parameter);
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.Contains("Normalized>?", StringComparison.Ordinal) && step.Contains("INDEX", StringComparison.Ordinal));
+    }
+
     private static async Task<long> PragmaAsync(FhirDbContext db, string pragma)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
