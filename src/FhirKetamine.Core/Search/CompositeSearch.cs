@@ -53,16 +53,7 @@ internal static class CompositeSearch
                 parts.Add(r => r.QuantityCode == code);
             }
 
-            if (system == UcumCanonicalizer.System && code.Length > 0 && ucum.Canonical(code) is { } canonical)
-            {
-                var (low, high) = SearchValues.PrecisionBounds(number);
-                var canonicalCode = canonical.Code;
-                var converted = NumberSearch.Compare<TokenQuantityIndexRow>(
-                    prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), r => r.CanonicalValue!.Value);
-                // As in QuantitySearch: rows written before the canonical columns match in their recorded unit.
-                var asRecorded = Predicates.AllOf([r => r.CanonicalCode == null, .. parts]);
-                parts = [Predicates.AnyOf([Predicates.AllOf(r => r.CanonicalCode == canonicalCode, converted), asRecorded])];
-            }
+            return Predicates.AllOf(Code(halves[0]), QuantitySearch.InBaseUnits(ucum, prefix, number, system, code, Predicates.AllOf(parts)));
         }
 
         return Predicates.AllOf([Code(halves[0]), .. parts]);

@@ -43,7 +43,18 @@ internal static class QuantitySearch
             (_, 0) => q => q.System == system,
             _ => q => q.System == system && q.Code == code,
         };
-        var asRecorded = Predicates.AllOf(compare, unit);
+        return InBaseUnits(ucum, prefix, number, system, code, Predicates.AllOf(compare, unit));
+    }
+
+    /// <summary>
+    /// A quantity search value given as <paramref name="system"/>|<paramref name="code"/>: when that is a UCUM code that
+    /// converts, compared in base units, rows without a canonical code matched by <paramref name="asRecorded"/> — a row in a
+    /// unit that does not convert cannot carry this code, so those are rows written before the canonical columns existed;
+    /// otherwise <paramref name="asRecorded"/> alone. Shared by quantity and token$quantity composite search.
+    /// </summary>
+    internal static Expression<Func<T, bool>> InBaseUnits<T>(UcumCanonicalizer ucum, Prefix prefix, decimal number, string system, string code, Expression<Func<T, bool>> asRecorded)
+        where T : ICanonicalQuantity
+    {
         if (system != UcumCanonicalizer.System || code.Length == 0 || ucum.Canonical(code) is not { } canonical)
         {
             return asRecorded;
@@ -51,10 +62,7 @@ internal static class QuantitySearch
 
         var (low, high) = SearchValues.PrecisionBounds(number);
         var canonicalCode = canonical.Code;
-        var converted = NumberSearch.Compare<QuantityIndexRow>(
-            prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), q => q.CanonicalValue!.Value);
-        // A row without a canonical code is either in a unit that does not convert (its code cannot equal this one, which
-        // does) or was written before the canonical columns existed: for the latter, the match in the recorded unit.
+        var converted = NumberSearch.Compare<T>(prefix, canonical.Scale(low), canonical.Scale(number), canonical.Scale(high), q => q.CanonicalValue!.Value);
         return Predicates.AnyOf(
         [
             Predicates.AllOf(q => q.CanonicalCode == canonicalCode, converted),

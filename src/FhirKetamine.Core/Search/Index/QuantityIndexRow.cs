@@ -6,7 +6,7 @@ namespace FhirKetamine.Core.Search.Index;
 /// units (5.4 kg: g, 5400, [5350, 5450)), so a search in any commensurable unit compares them; null otherwise, and on
 /// rows written before they existed until <c>$reindex</c> rewrites them.
 /// </summary>
-public sealed class QuantityIndexRow : IndexRow
+public sealed class QuantityIndexRow : IndexRow, ICanonicalQuantity
 {
     public required string System { get; set; }
 

@@ -5,7 +5,7 @@ namespace FhirKetamine.Core.Search.Index;
 /// itself for <c>code-value-quantity</c>, one component for <c>component-code-value-quantity</c> — so a search pairs
 /// a code with the value that belongs to it, never with another component's value. One row per coding × quantity.
 /// </summary>
-public sealed class TokenQuantityIndexRow : IndexRow
+public sealed class TokenQuantityIndexRow : IndexRow, ICanonicalQuantity
 {
     public required string System { get; set; }
 
