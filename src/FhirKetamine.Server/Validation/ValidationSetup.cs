@@ -1,3 +1,4 @@
+using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Validation;
 
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -20,11 +21,15 @@ internal static class ValidationSetup
     }
 }
 
-/// <summary>Compiles the core and custom schemas in the background once the host has started.</summary>
-internal sealed partial class ValidationWarmUp(ResourceValidator validator, ILogger<ValidationWarmUp> logger) : BackgroundService
+/// <summary>
+/// Compiles the core and custom schemas in the background once the host has started; first loads the UCUM system
+/// (~0.6 s), which indexing every vital sign needs whatever the validation mode, so the first reading does not pay it.
+/// </summary>
+internal sealed partial class ValidationWarmUp(ResourceValidator validator, UcumCanonicalizer ucum, ILogger<ValidationWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Run(() => ucum.Canonical("/min"), stoppingToken);
         if (validator.Mode == ValidationMode.Off)
         {
             return;
