@@ -26,11 +26,15 @@ internal sealed class ValidationContext
         Core = core;
         Custom = custom;
         // ValueSets are copied: the expander writes each expansion into the instance, and a copy kept from an older
-        // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed.
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet vs ? vs.DeepCopy() : c.Resource));
+        // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
+        // StructureDefinitions: a snapshot generated here (for a profile posted without one) is generated against this
+        // context's base profiles and must not reach the next context through a shared instance.
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? c.Resource.DeepCopy() : c.Resource));
 
-        // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across contexts.
-        Resolver = new CachedResolver(new SerializedResolver(new SnapshotSource(new MultiResolver(core.Resolver, customResolver))));
+        // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across
+        // contexts. Core's own snapshots are used as HL7 ships them and never regenerated (MissingSnapshotSource): the
+        // core instances are shared by every context of the process.
+        Resolver = new CachedResolver(new SerializedResolver(new MissingSnapshotSource(new MultiResolver(core.Resolver, customResolver))));
         // What LocalTerminologyService.CreateDefaultForCore builds, keeping the local service: the terminology
         // operations ($expand, $validate-code, $lookup) answer from this same service and resolver.
         LocalTerminology = new LocalTerminologyService(Resolver);

@@ -21,7 +21,7 @@ public sealed class TwoServersValidationTests
          "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T10:00:00Z","valueString":"x"}
         """;
 
-    [Fact(Skip = "Known bug: the second validation context in a process does not enforce the IG's vital-sign profiles (docs/validation-shared-core.md)")]
+    [Fact]
     public async Task A_heart_rate_with_a_string_value_is_refused_by_both_servers()
     {
         await using var first = new FhirServerFactory();
@@ -38,7 +38,7 @@ public sealed class TwoServersValidationTests
             string.Join(", ", statuses.Select(s => $"server {s.Server}: {(int)s.StatusCode}")));
     }
 
-    [Fact(Skip = "Known bug: validation rewrites the shared core snapshots in place (docs/validation-shared-core.md)")]
+    [Fact]
     public async Task Validating_leaves_the_shared_core_definitions_as_they_were()
     {
         var core = CoreSpecification.Instance;
