@@ -7,7 +7,8 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// Bundle-level rules of the R4 specification (bundle.html) that the Firely validator does not check and the
 /// HL7 reference validator does: absolute and consistent <c>fullUrl</c>s, link relations, and what a
-/// searchset may hold. Pure functions of the Bundle; no store access.
+/// searchset may hold; references inside documents and messages are in <see cref="BundleReferences"/>. Pure
+/// functions of the Bundle; no store access.
 /// </summary>
 internal static class BundleRules
 {
@@ -46,11 +47,11 @@ internal static class BundleRules
             var where = $"Bundle.entry[{i}]";
             if (!exchange && entry.FullUrl is { Length: > 0 } fullUrl)
             {
-                if (!Uri.TryCreate(fullUrl, UriKind.Absolute, out var uri))
+                if (!BundleReferences.HasScheme(fullUrl))
                 {
                     yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl must be an absolute URL (not '{fullUrl}').", where);
                 }
-                else if (entry.Resource is { Id: { Length: > 0 } id } resource && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                else if (Uri.TryCreate(fullUrl, UriKind.Absolute, out var uri) && entry.Resource is { Id: { Length: > 0 } id } resource && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                     && RestfulType(uri) is { } urlType && !uri.AbsolutePath.EndsWith($"/{resource.TypeName}/{id}", StringComparison.Ordinal))
                 {
                     yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl '{fullUrl}' looks like a RESTful server URL ({urlType}), so it must end with the resource's type and id (/{resource.TypeName}/{id}).", where);
@@ -76,6 +77,12 @@ internal static class BundleRules
                     }
                 }
             }
+        }
+
+        // Documents and messages: what the Composition or MessageHeader references is in the Bundle, and every entry is linked.
+        foreach (var issue in BundleReferences.Check(bundle))
+        {
+            yield return issue;
         }
     }
 
