@@ -246,7 +246,7 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
-        outcome.Issue.AddRange(InstanceRules.Check(resource));
+        outcome.Issue.AddRange(InstanceRules.Check(resource, ValueSetUrls.Of(context)));
 
         return outcome;
     }
