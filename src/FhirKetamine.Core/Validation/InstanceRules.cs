@@ -15,7 +15,8 @@ namespace FhirKetamine.Core.Validation;
 /// fragment (<c>#id</c>) finds an element id, a resource id, or an XHTML <c>id</c> or <c>&lt;a name&gt;</c>
 /// in the resource (for a Bundle, anywhere in the Bundle) — one issue per link text and place in the div, as the
 /// HL7 validator counts them; and a <c>Coding.system</c> is an absolute URI naming a code system, not a value
-/// set (datatypes.html#Coding, terminologies.html). One pass over the resource, plus one over the ids when a
+/// set (datatypes.html#Coding, terminologies.html); an Attachment's <c>size</c> and <c>hash</c> (SHA-1) are those of
+/// its <c>data</c> (datatypes.html#Attachment). One pass over the resource, plus one over the ids when a
 /// narrative links to a fragment.
 /// </summary>
 internal static class InstanceRules
@@ -84,6 +85,19 @@ internal static class InstanceRules
             else if (coding.Code is { Length: > 0 } && scan.IsValueSet?.Invoke(system) == true)
             {
                 yield return Outcomes.ValidationError(OperationOutcome.IssueType.CodeInvalid, $"The Coding references a value set ('{system}'), not a code system.", $"{path}.system");
+            }
+        }
+
+        if (node is Attachment { Data: { } data } attachment)
+        {
+            if (attachment.Size is { } size && size != data.LongLength)
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Attachment.size is {size}, but the data has {data.LongLength} bytes.", $"{path}.size");
+            }
+
+            if (attachment.Hash is { Length: > 0 } hash && !hash.AsSpan().SequenceEqual(System.Security.Cryptography.SHA1.HashData(data)))
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, "Attachment.hash is not the SHA-1 hash of the data.", $"{path}.hash");
             }
         }
 

@@ -136,5 +136,24 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Equal(2, bundled.Count);
         Assert.Contains(bundled, d => d!.Contains("'#nowhere'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void An_Attachment_size_and_hash_must_be_those_of_its_data()
+    {
+        var data = "help i'm a bug"u8.ToArray();
+        var media = new Media
+        {
+            Status = EventStatus.Completed,
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = 100, Hash = new byte[20] },
+        };
+        var good = new Media
+        {
+            Status = EventStatus.Completed,
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
+        };
+
+        Assert.Equal(["Media.content.size", "Media.content.hash"], InstanceRules.Check(media).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(good));
+    }
 }
 
