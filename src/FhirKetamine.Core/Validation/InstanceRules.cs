@@ -16,7 +16,7 @@ namespace FhirKetamine.Core.Validation;
 /// in the resource (for a Bundle, anywhere in the Bundle) — one issue per link text and place in the div, as the
 /// HL7 validator counts them; and a <c>Coding.system</c> is an absolute URI naming a code system, not a value
 /// set (datatypes.html#Coding, terminologies.html); an Attachment's <c>size</c> and <c>hash</c> (SHA-1) are those of
-/// its <c>data</c> (datatypes.html#Attachment). One pass over the resource, plus one over the ids when a
+/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id). One pass over the resource, plus one over the ids when a
 /// narrative links to a fragment.
 /// </summary>
 internal static class InstanceRules
@@ -60,15 +60,24 @@ internal static class InstanceRules
         return issues;
     }
 
-    private static IEnumerable<OperationOutcome.IssueComponent> Walk(Base node, string path, Base? parent, Scan scan)
+    private static IEnumerable<OperationOutcome.IssueComponent> Walk(Base node, string path, Base? parent, Scan scan, HashSet<string>? elementIds = null)
     {
-        if (node is Resource { Id: { Length: > 0 } resourceId })
+        if (node is Resource resource)
         {
-            scan.Ids.Add(resourceId);
+            elementIds = new HashSet<string>(StringComparer.Ordinal); // each resource (contained, or in a Bundle) is its own scope
+            if (resource.Id is { Length: > 0 } resourceId)
+            {
+                scan.Ids.Add(resourceId);
+            }
         }
         else if (node is Element { ElementId: { Length: > 0 } elementId })
         {
             scan.Ids.Add(elementId);
+            // A differential and a snapshot describe the same elements under the same ids, by design.
+            if (node is not ElementDefinition && elementIds?.Add(elementId) == false)
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Duplicate id value '{elementId}': an element id is unique within its resource.", path);
+            }
         }
 
         if (node is Extension { Url: { Length: > 0 } url } && parent is not Extension && !BundleReferences.HasScheme(url))
@@ -116,7 +125,7 @@ internal static class InstanceRules
                 case PrimitiveType:
                     break;
                 case Base single:
-                    foreach (var issue in Walk(single, $"{path}.{name}", node, scan))
+                    foreach (var issue in Walk(single, $"{path}.{name}", node, scan, elementIds))
                     {
                         yield return issue;
                     }
@@ -126,7 +135,7 @@ internal static class InstanceRules
                     var index = 0;
                     foreach (var item in list.OfType<Base>())
                     {
-                        foreach (var issue in Walk(item, $"{path}.{name}[{index++}]", node, scan))
+                        foreach (var issue in Walk(item, $"{path}.{name}[{index++}]", node, scan, elementIds))
                         {
                             yield return issue;
                         }

@@ -155,5 +155,35 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Equal(["Media.content.size", "Media.content.hash"], InstanceRules.Check(media).Select(i => i.Expression.Single()));
         Assert.Empty(InstanceRules.Check(good));
     }
+
+    [Fact]
+    public void Element_ids_are_unique_within_each_resource_but_may_repeat_across_resources()
+    {
+        var patient = new Patient
+        {
+            Id = "1",
+            Name = [new HumanName { ElementId = "2", Family = "a" }, new HumanName { ElementId = "2", Family = "b" }],
+            Telecom = [new ContactPoint { ElementId = "1", Value = "x" }], // the resource id is not an element id
+        };
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry =
+            [
+                new() { ElementId = "e", FullUrl = "http://example.org/fhir/Patient/1", Resource = patient },
+                new() { ElementId = "e", FullUrl = "http://example.org/fhir/Patient/3", Resource = new Patient { Id = "3", Name = [new HumanName { ElementId = "2", Family = "c" }] } },
+            ],
+        };
+
+        var profile = new StructureDefinition
+        {
+            Differential = new() { Element = [new ElementDefinition("Patient.name") { ElementId = "Patient.name" }] },
+            Snapshot = new() { Element = [new ElementDefinition("Patient.name") { ElementId = "Patient.name" }] },
+        };
+
+        Assert.Equal(["Patient.name[1]"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(profile));
+        Assert.Equal(["Bundle.entry[0].resource.name[1]", "Bundle.entry[1]"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()).Order(StringComparer.Ordinal));
+    }
 }
 
