@@ -86,6 +86,25 @@ internal static class BundleRules
         }
     }
 
+    /// <summary>
+    /// Firely's constraint corrector adds R5's <c>bdl-3a</c> (document, message, searchset and collection entries have
+    /// a resource and no request or response) and <c>bdl-3d</c> (a transaction-response or batch-response entry has a
+    /// response) to R4 Bundles. R4 has neither: there, a Bundle failing one of them always fails bdl-3 (request only in
+    /// batch/transaction/history), bdl-4 (response only, and always, in the responses and history) or bdl-5 (a
+    /// resource unless a request or response), which Firely reports too. So next to one of those they are the same
+    /// problem reported twice, and are dropped.
+    /// </summary>
+    public static void DropRepeatedR5Invariants(List<OperationOutcome.IssueComponent> issues)
+    {
+        if (issues.Exists(i => IsInvariant(i, "bdl-3") || IsInvariant(i, "bdl-4") || IsInvariant(i, "bdl-5")))
+        {
+            issues.RemoveAll(i => IsInvariant(i, "bdl-3a") || IsInvariant(i, "bdl-3d"));
+        }
+
+        static bool IsInvariant(OperationOutcome.IssueComponent issue, string key) =>
+            issue.Text()?.StartsWith($"Instance failed constraint {key} ", StringComparison.Ordinal) == true;
+    }
+
     /// <summary>The resource types a searchset's self link searched for (its path type or <c>_type</c>); empty when unknown.</summary>
     private static HashSet<string> SearchedTypes(Bundle bundle)
     {

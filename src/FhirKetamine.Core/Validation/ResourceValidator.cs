@@ -243,6 +243,7 @@ public sealed partial class ResourceValidator(
 
         if (resource is Bundle bundle)
         {
+            BundleRules.DropRepeatedR5Invariants(outcome.Issue);
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
