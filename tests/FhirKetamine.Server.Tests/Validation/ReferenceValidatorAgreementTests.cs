@@ -25,7 +25,7 @@ namespace FhirKetamine.Server.Tests.Validation;
 public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
 {
     /// <summary>Floors (per cent of all steps) this server reached; raise them when agreement improves.</summary>
-    private const double ExactFloor = 67.1;
+    private const double ExactFloor = 67.5;
     private const double VerdictFloor = 81.0;
 
     /// <summary>Set to a file path to get every step's issues (for working on disagreements).</summary>
