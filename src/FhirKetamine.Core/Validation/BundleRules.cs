@@ -7,7 +7,8 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// Bundle-level rules of the R4 specification (bundle.html) that the Firely validator does not check and the
 /// HL7 reference validator does: absolute and consistent <c>fullUrl</c>s, link relations, and what a
-/// searchset may hold. Pure functions of the Bundle; no store access.
+/// searchset may hold; references inside documents and messages are in <see cref="BundleReferences"/>. Pure
+/// functions of the Bundle; no store access.
 /// </summary>
 internal static class BundleRules
 {
@@ -46,11 +47,11 @@ internal static class BundleRules
             var where = $"Bundle.entry[{i}]";
             if (!exchange && entry.FullUrl is { Length: > 0 } fullUrl)
             {
-                if (!Uri.TryCreate(fullUrl, UriKind.Absolute, out var uri))
+                if (!BundleReferences.HasScheme(fullUrl))
                 {
                     yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl must be an absolute URL (not '{fullUrl}').", where);
                 }
-                else if (entry.Resource is { Id: { Length: > 0 } id } resource && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                else if (Uri.TryCreate(fullUrl, UriKind.Absolute, out var uri) && entry.Resource is { Id: { Length: > 0 } id } resource && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                     && RestfulType(uri) is { } urlType && !uri.AbsolutePath.EndsWith($"/{resource.TypeName}/{id}", StringComparison.Ordinal))
                 {
                     yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"The fullUrl '{fullUrl}' looks like a RESTful server URL ({urlType}), so it must end with the resource's type and id (/{resource.TypeName}/{id}).", where);
@@ -77,6 +78,31 @@ internal static class BundleRules
                 }
             }
         }
+
+        // Documents and messages: what the Composition or MessageHeader references is in the Bundle, and every entry is linked.
+        foreach (var issue in BundleReferences.Check(bundle))
+        {
+            yield return issue;
+        }
+    }
+
+    /// <summary>
+    /// Firely's constraint corrector adds R5's <c>bdl-3a</c> (document, message, searchset and collection entries have
+    /// a resource and no request or response) and <c>bdl-3d</c> (a transaction-response or batch-response entry has a
+    /// response) to R4 Bundles. R4 has neither: there, a Bundle failing one of them always fails bdl-3 (request only in
+    /// batch/transaction/history), bdl-4 (response only, and always, in the responses and history) or bdl-5 (a
+    /// resource unless a request or response), which Firely reports too. So next to one of those they are the same
+    /// problem reported twice, and are dropped.
+    /// </summary>
+    public static void DropRepeatedR5Invariants(List<OperationOutcome.IssueComponent> issues)
+    {
+        if (issues.Exists(i => IsInvariant(i, "bdl-3") || IsInvariant(i, "bdl-4") || IsInvariant(i, "bdl-5")))
+        {
+            issues.RemoveAll(i => IsInvariant(i, "bdl-3a") || IsInvariant(i, "bdl-3d"));
+        }
+
+        static bool IsInvariant(OperationOutcome.IssueComponent issue, string key) =>
+            issue.Text()?.StartsWith($"Instance failed constraint {key} ", StringComparison.Ordinal) == true;
     }
 
     /// <summary>The resource types a searchset's self link searched for (its path type or <c>_type</c>); empty when unknown.</summary>

@@ -10,25 +10,109 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// Rules of the R4 specification on any resource that the Firely validator does not check and the HL7
 /// reference validator does: an extension's <c>url</c> is absolute (extensibility.html: only a complex
-/// extension's parts have relative urls), and narrative hyperlinks use a scheme a reader can follow
-/// (narrative.html: the XHTML is for humans; a <c>urn:</c> link goes nowhere in a browser).
+/// extension's parts have relative urls); narrative hyperlinks use a scheme a reader can follow
+/// (narrative.html: the XHTML is for humans; a <c>urn:</c> link goes nowhere in a browser), and a link to a
+/// fragment (<c>#id</c>) finds an element id, a resource id, or an XHTML <c>id</c> or <c>&lt;a name&gt;</c>
+/// in the resource (for a Bundle, anywhere in the Bundle) — one issue per link text and place in the div, as the
+/// HL7 validator counts them; and a <c>Coding.system</c> is an absolute URI naming a code system, not a value
+/// set (datatypes.html#Coding, terminologies.html); an Attachment's <c>size</c> and <c>hash</c> (SHA-1) are those of
+/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id). One pass over the resource, plus one over the ids when a
+/// narrative links to a fragment.
 /// </summary>
 internal static class InstanceRules
 {
     private static readonly HashSet<string> LinkSchemes = new(StringComparer.OrdinalIgnoreCase) { "http", "https", "ftp", "ftps", "mailto", "tel", "data" };
 
-    public static IEnumerable<OperationOutcome.IssueComponent> Check(Resource resource) => Walk(resource, resource.TypeName, null);
-
-    private static IEnumerable<OperationOutcome.IssueComponent> Walk(Base node, string path, Base? parent)
+    /// <param name="resource">The resource to check.</param>
+    /// <param name="isValueSet">Whether a URL is a known ValueSet's canonical (<see cref="ValueSetUrls"/>); null to skip that rule.</param>
+    public static IEnumerable<OperationOutcome.IssueComponent> Check(Resource resource, Func<string, bool>? isValueSet = null)
     {
-        if (node is Extension { Url: { Length: > 0 } url } && parent is not Extension && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        var scan = new Scan(isValueSet);
+        var issues = Walk(resource, resource.TypeName, null, scan).ToList();
+        if (scan.FragmentLinks.Count > 0)
+        {
+            foreach (var div in scan.Divs)
+            {
+                foreach (var element in div.DescendantsAndSelf())
+                {
+                    if (element.Attribute("id")?.Value is { Length: > 0 } id)
+                    {
+                        scan.Ids.Add(id);
+                    }
+
+                    if (element.Name.LocalName == "a" && element.Attribute("name")?.Value is { Length: > 0 } name)
+                    {
+                        scan.Ids.Add(name);
+                    }
+                }
+            }
+
+            var reported = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (fragment, message, path) in scan.FragmentLinks)
+            {
+                if (!scan.Ids.Contains(fragment) && reported.Add($"{path} {message}"))
+                {
+                    issues.Add(Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, message, path));
+                }
+            }
+        }
+
+        return issues;
+    }
+
+    private static IEnumerable<OperationOutcome.IssueComponent> Walk(Base node, string path, Base? parent, Scan scan, HashSet<string>? elementIds = null)
+    {
+        if (node is Resource resource)
+        {
+            elementIds = new HashSet<string>(StringComparer.Ordinal); // each resource (contained, or in a Bundle) is its own scope
+            if (resource.Id is { Length: > 0 } resourceId)
+            {
+                scan.Ids.Add(resourceId);
+            }
+        }
+        else if (node is Element { ElementId: { Length: > 0 } elementId })
+        {
+            scan.Ids.Add(elementId);
+            // A differential and a snapshot describe the same elements under the same ids, by design.
+            if (node is not ElementDefinition && elementIds?.Add(elementId) == false)
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Duplicate id value '{elementId}': an element id is unique within its resource.", path);
+            }
+        }
+
+        if (node is Extension { Url: { Length: > 0 } url } && parent is not Extension && !BundleReferences.HasScheme(url))
         {
             yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Extension.url must be an absolute URL, not '{url}'.", path);
         }
 
+        if (node is Coding { System: { Length: > 0 } system } coding)
+        {
+            if (!BundleReferences.HasScheme(system))
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.CodeInvalid, $"Coding.system must be an absolute URI, not the local reference '{system}'.", $"{path}.system");
+            }
+            else if (coding.Code is { Length: > 0 } && scan.IsValueSet?.Invoke(system) == true)
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.CodeInvalid, $"The Coding references a value set ('{system}'), not a code system.", $"{path}.system");
+            }
+        }
+
+        if (node is Attachment { Data: { } data } attachment)
+        {
+            if (attachment.Size is { } size && size != data.LongLength)
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Attachment.size is {size}, but the data has {data.LongLength} bytes.", $"{path}.size");
+            }
+
+            if (attachment.Hash is { Length: > 0 } hash && !hash.AsSpan().SequenceEqual(System.Security.Cryptography.SHA1.HashData(data)))
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, "Attachment.hash is not the SHA-1 hash of the data.", $"{path}.hash");
+            }
+        }
+
         if (node is Narrative { Div: { Length: > 0 } div })
         {
-            foreach (var issue in CheckLinks(div, $"{path}.div"))
+            foreach (var issue in CheckLinks(div, $"{path}.div", scan))
             {
                 yield return issue;
             }
@@ -41,7 +125,7 @@ internal static class InstanceRules
                 case PrimitiveType:
                     break;
                 case Base single:
-                    foreach (var issue in Walk(single, $"{path}.{name}", node))
+                    foreach (var issue in Walk(single, $"{path}.{name}", node, scan, elementIds))
                     {
                         yield return issue;
                     }
@@ -51,7 +135,7 @@ internal static class InstanceRules
                     var index = 0;
                     foreach (var item in list.OfType<Base>())
                     {
-                        foreach (var issue in Walk(item, $"{path}.{name}[{index++}]", node))
+                        foreach (var issue in Walk(item, $"{path}.{name}[{index++}]", node, scan, elementIds))
                         {
                             yield return issue;
                         }
@@ -62,7 +146,7 @@ internal static class InstanceRules
         }
     }
 
-    private static IEnumerable<OperationOutcome.IssueComponent> CheckLinks(string div, string path)
+    private static IEnumerable<OperationOutcome.IssueComponent> CheckLinks(string div, string path, Scan scan)
     {
         XElement root;
         try
@@ -74,6 +158,8 @@ internal static class InstanceRules
             yield break; // the validator reports malformed XHTML
         }
 
+        scan.Divs.Add(root);
+        var reported = new HashSet<string>(StringComparer.Ordinal);
         foreach (var link in root.DescendantsAndSelf().Where(e => e.Name.LocalName == "a"))
         {
             if (link.Attribute("href")?.Value is not { Length: > 0 } href)
@@ -81,17 +167,37 @@ internal static class InstanceRules
                 continue;
             }
 
-            var colon = href.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || href[..colon].Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('+' or '.' or '-')) || !char.IsAsciiLetter(href[0]))
+            var at = string.Join('/', link.AncestorsAndSelf().Reverse().Select(e => e.Name.LocalName));
+            var text = link.Value.Trim();
+            if (href.Length > 1 && href[0] == '#')
             {
-                continue; // relative or fragment
+                scan.FragmentLinks.Add((href[1..], $"Hyperlink '{href}' at '{at}' for '{text}' does not resolve: no element, resource or XHTML id (or <a name>) '{href[1..]}' here.", path));
+                continue;
             }
 
-            var scheme = href[..colon];
-            if (!LinkSchemes.Contains(scheme))
+            if (!BundleReferences.HasScheme(href))
             {
-                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Hyperlink scheme '{scheme}' in '{href}' for '{link.Value.Trim()}' is not a scheme a reader can follow.", path);
+                continue; // relative
+            }
+
+            var scheme = href[..href.IndexOf(':', StringComparison.Ordinal)];
+            var message = $"Hyperlink scheme '{scheme}' in '{href}' at '{at}' for '{text}' is not a scheme a reader can follow.";
+            if (!LinkSchemes.Contains(scheme) && reported.Add(message))
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, message, path);
             }
         }
+    }
+
+    /// <summary>What one check collects on its way: the ids a fragment link can point at, the parsed narratives and their fragment links.</summary>
+    private sealed class Scan(Func<string, bool>? isValueSet)
+    {
+        public Func<string, bool>? IsValueSet { get; } = isValueSet;
+
+        public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
+
+        public List<XElement> Divs { get; } = [];
+
+        public List<(string Fragment, string Message, string Path)> FragmentLinks { get; } = [];
     }
 }

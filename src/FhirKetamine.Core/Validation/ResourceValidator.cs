@@ -243,10 +243,11 @@ public sealed partial class ResourceValidator(
 
         if (resource is Bundle bundle)
         {
+            BundleRules.DropRepeatedR5Invariants(outcome.Issue);
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
-        outcome.Issue.AddRange(InstanceRules.Check(resource));
+        outcome.Issue.AddRange(InstanceRules.Check(resource, ValueSetUrls.Of(context)));
 
         return outcome;
     }

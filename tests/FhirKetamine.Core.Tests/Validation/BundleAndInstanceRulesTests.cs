@@ -68,7 +68,7 @@ public sealed class BundleAndInstanceRulesTests
             Text = new Narrative
             {
                 Status = Narrative.NarrativeStatus.Generated,
-                Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"urn:uuid:1\">x</a> <a href=\"https://example.org\">y</a> <a href=\"#z\">z</a></div>",
+                Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"urn:uuid:1\">x</a> <a href=\"https://example.org\">y</a> <a href=\"#z\">z</a><a name=\"z\"> </a></div>",
             },
             Extension =
             [
@@ -81,4 +81,109 @@ public sealed class BundleAndInstanceRulesTests
 
         Assert.Equal(["Patient.extension[0]", "Patient.text.div"], issues.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_Coding_system_is_an_absolute_code_system_URI_not_a_local_reference_or_a_value_set()
+    {
+        var observation = new Observation
+        {
+            Code = new CodeableConcept
+            {
+                Coding =
+                [
+                    new Coding("Location!", "x"),
+                    new Coding("http://hl7.org/fhir/ValueSet/measure-type", "structure"),
+                    new Coding("http://loinc.org", "8867-4"),
+                    new Coding("urn:oid:2.16.840.1.113883.6.1", "8867-4"),
+                ],
+            },
+        };
+
+        var issues = InstanceRules.Check(observation, url => url == "http://hl7.org/fhir/ValueSet/measure-type").ToList();
+
+        Assert.Equal(["Observation.code.coding[0].system", "Observation.code.coding[1].system"], issues.Select(i => i.Expression.Single()));
+        Assert.Single(InstanceRules.Check(observation)); // without the ValueSet lookup only the relative system is found
+    }
+
+    [Fact]
+    public void A_narrative_fragment_link_must_find_an_id_in_the_resource_or_its_Bundle_and_one_problem_is_reported_once_per_place()
+    {
+        var patient = new Patient
+        {
+            Id = "p",
+            Text = new Narrative
+            {
+                Status = Narrative.NarrativeStatus.Generated,
+                Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><a name=\"here\"> </a><a href=\"#here\">ok</a> <a href=\"#p\">id</a> <a href=\"#in-bundle\">bundle</a> "
+                    + "<a href=\"#nowhere\">gone</a> <a href=\"urn:uuid:1\">x</a> <a href=\"urn:uuid:1\">x</a></p></div>",
+            },
+        };
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry =
+            [
+                new() { FullUrl = "http://example.org/fhir/Patient/p", Resource = patient },
+                new() { FullUrl = "http://example.org/fhir/Observation/o", Resource = new Observation { Id = "o", Code = new CodeableConcept { ElementId = "in-bundle", Text = "c" } } },
+            ],
+        };
+
+        var alone = InstanceRules.Check(patient).Select(i => i.Diagnostics).ToList();
+        var bundled = InstanceRules.Check(bundle).Select(i => i.Diagnostics).ToList();
+
+        Assert.Equal(3, alone.Count); // #in-bundle and #nowhere do not resolve; the urn link twice at the same place is one issue
+        Assert.Contains(alone, d => d!.Contains("'#in-bundle'", StringComparison.Ordinal));
+        Assert.Equal(2, bundled.Count);
+        Assert.Contains(bundled, d => d!.Contains("'#nowhere'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_Attachment_size_and_hash_must_be_those_of_its_data()
+    {
+        var data = "help i'm a bug"u8.ToArray();
+        var media = new Media
+        {
+            Status = EventStatus.Completed,
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = 100, Hash = new byte[20] },
+        };
+        var good = new Media
+        {
+            Status = EventStatus.Completed,
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
+        };
+
+        Assert.Equal(["Media.content.size", "Media.content.hash"], InstanceRules.Check(media).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(good));
+    }
+
+    [Fact]
+    public void Element_ids_are_unique_within_each_resource_but_may_repeat_across_resources()
+    {
+        var patient = new Patient
+        {
+            Id = "1",
+            Name = [new HumanName { ElementId = "2", Family = "a" }, new HumanName { ElementId = "2", Family = "b" }],
+            Telecom = [new ContactPoint { ElementId = "1", Value = "x" }], // the resource id is not an element id
+        };
+        var bundle = new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry =
+            [
+                new() { ElementId = "e", FullUrl = "http://example.org/fhir/Patient/1", Resource = patient },
+                new() { ElementId = "e", FullUrl = "http://example.org/fhir/Patient/3", Resource = new Patient { Id = "3", Name = [new HumanName { ElementId = "2", Family = "c" }] } },
+            ],
+        };
+
+        var profile = new StructureDefinition
+        {
+            Differential = new() { Element = [new ElementDefinition("Patient.name") { ElementId = "Patient.name" }] },
+            Snapshot = new() { Element = [new ElementDefinition("Patient.name") { ElementId = "Patient.name" }] },
+        };
+
+        Assert.Equal(["Patient.name[1]"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(profile));
+        Assert.Equal(["Bundle.entry[0].resource.name[1]", "Bundle.entry[1]"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()).Order(StringComparer.Ordinal));
+    }
 }
+

@@ -119,6 +119,35 @@ public sealed class ResourceValidatorTests
         Differential = new StructureDefinition.DifferentialComponent { Element = [.. differential] },
     };
 
+    [Fact]
+    public async Task An_R5_Bundle_invariant_Firely_adds_is_not_reported_next_to_the_R4_one_that_says_the_same()
+    {
+        // An empty message entry: R4's bdl-5 fails, and Firely's added bdl-3a (not an R4 invariant) would repeat it.
+        var message = new Bundle
+        {
+            Type = Bundle.BundleType.Message,
+            Entry =
+            [
+                new() { FullUrl = "urn:uuid:0d7f6b0e-2222-4c6a-9a55-000000000001", Resource = new MessageHeader { Event = new Coding("http://example.org/events", "e"), Source = new() { Endpoint = "http://example.org/in" } } },
+                new() { FullUrl = "urn:uuid:0d7f6b0e-2222-4c6a-9a55-000000000002" },
+            ],
+        };
+
+        // A collection entry with a request: R4's bdl-3; bdl-3a again.
+        var collection = new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [new() { FullUrl = "urn:uuid:0d7f6b0e-2222-4c6a-9a55-000000000003", Resource = new Patient(), Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Patient" } }],
+        };
+
+        var onMessage = Show(await Shared.Value.ValidateAsync(message, null, CancellationToken.None));
+        var onCollection = Show(await Shared.Value.ValidateAsync(collection, null, CancellationToken.None));
+
+        Assert.Contains("bdl-5", onMessage, StringComparison.Ordinal);
+        Assert.Contains("bdl-3 ", onCollection, StringComparison.Ordinal);
+        Assert.DoesNotContain("bdl-3a", onMessage + onCollection, StringComparison.Ordinal);
+    }
+
     private static ResourceValidator NewValidator(ValidationMode mode) => new(
         Options.Create(new ValidationOptions { Mode = mode, PackageFolders = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")] }),
         new NoStore(), new FhirSerialization(), NullLogger<ResourceValidator>.Instance);
