@@ -19,7 +19,8 @@ internal static class ValueSetUrls
 
     private static HashSet<string> Build(ValidationContext context)
     {
-        var (coreValueSets, coreCodeSystems) = CoreSets.GetValue(context.Core, core => Tuple.Create(ValueSets(core.Resources), CodeSystems(core.Resources)));
+        var (coreValueSets, coreCodeSystems) = CoreSets.GetValue(context.Core, core => Tuple.Create(
+            core.CanonicalsOf("ValueSet").ToHashSet(StringComparer.Ordinal), core.CanonicalsOf("CodeSystem").ToHashSet(StringComparer.Ordinal)));
         var custom = context.Custom.Values.Select(c => c.Resource).ToList();
         var codeSystems = CodeSystems(custom);
         codeSystems.UnionWith(coreCodeSystems);
