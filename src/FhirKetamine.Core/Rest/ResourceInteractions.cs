@@ -43,6 +43,9 @@ public sealed partial class ResourceInteractions(
     /// <summary>The database context of this scope (a hook's queries run in the write's transaction through it).</summary>
     internal FhirDbContext Database => db;
 
+    /// <summary>In the group-commit writer: what the group's conditional creates match, read once for the group.</summary>
+    internal KnownMatches? Known { get; set; }
+
     /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
     private bool _inHooks;
 
@@ -243,8 +246,11 @@ public sealed partial class ResourceInteractions(
         if (request.IfNoneExist is { } condition)
         {
             // Inside the writer's group the earlier jobs are already saved in this transaction, so a copy
-            // of the same reading posted twice in one group finds the first here.
-            var matches = await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
+            // of the same reading posted twice in one group finds the first here (in the group's known matches
+            // when the writer read them up front, else by searching).
+            var matches = Known is { } known && known.TryGet(type, condition, out var found)
+                ? found
+                : await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
             if (matches.Count > 1)
             {
                 throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}.");
@@ -305,13 +311,13 @@ public sealed partial class ResourceInteractions(
             return;
         }
 
-        var written = new List<FhirResponse>(ready.Count);
-        foreach (var create in ready)
+        // Usually already saved with the create they account for (StagePreparedCreate): then they are only reported.
+        var written = ready.Select(create => create.SavedWithTrigger ? CreatedResponse(create) : StagePreparedCreate(create)).ToList();
+        if (ready.Any(create => !create.SavedWithTrigger))
         {
-            written.Add(StagePreparedCreate(create));
+            await SaveAsync(ready[0].Type, ready[0].Id, ct);
         }
 
-        await SaveAsync(ready[0].Type, ready[0].Id, ct);
         foreach (var response in written)
         {
             HookWrote(response, "POST");
@@ -337,9 +343,14 @@ public sealed partial class ResourceInteractions(
         return written;
     }
 
-    /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
+    /// <summary>
+    /// Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts. What the
+    /// <see cref="IPreparingWriteHook"/>s prepared for it (its Provenance and AuditEvent) is staged with it, so one
+    /// SaveChanges stores both; the hook then only reports them (<see cref="CreatePreparedInCurrentTransactionAsync"/>).
+    /// </summary>
     internal FhirResponse StagePreparedCreate(PreparedCreate prepared)
     {
+        Known?.Stored(prepared);
         var current = new ResourceRow { Type = prepared.Type, LogicalId = prepared.Id, VersionId = 1, LastUpdated = prepared.LastUpdated };
         db.Resources.Add(current);
         db.Versions.Add(new ResourceVersionRow
@@ -356,6 +367,15 @@ public sealed partial class ResourceInteractions(
         {
             row.Resource = current;
             db.Add(row);
+        }
+
+        if (prepared is { Spoiled: false, HookCreates: { } hookCreates })
+        {
+            foreach (var create in hookCreates.Values.SelectMany(c => c))
+            {
+                StagePreparedCreate(create);
+                create.SavedWithTrigger = true;
+            }
         }
 
         LogWrite(logger, "POST", prepared.Type, prepared.Id, 1);
@@ -605,6 +625,7 @@ public sealed partial class ResourceInteractions(
     private async Task<FhirResponse> WriteAsync(FhirRequest? cause, ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
     {
         RefuseUnindexable(resource);
+        Known?.Wrote(type);
         var version = (current?.VersionId ?? 0) + 1;
         var now = Now();
         var json = string.Empty;

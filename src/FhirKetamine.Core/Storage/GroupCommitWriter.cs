@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Search;
 
 using Hl7.Fhir.Model;
 
@@ -140,6 +141,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await WriteLock.AcquireAsync(db, ct);
+            // One query for what all the group's conditional creates match, instead of one search per job.
+            var known = await KnownMatches.LoadAsync(db, scope.ServiceProvider.GetRequiredService<SearchQueryParser>(),
+                group.Select(job => job.Prepared).OfType<PreparedCreate>(), ct);
+            rest.Known = known;
             var i = 0;
             while (i < group.Count)
             {
@@ -149,13 +154,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                     end++;
                 }
 
-                if (end - i >= 2 && await TryPlainCreatesAsync(rest, db, transaction, group, i, end, results, ct))
+                if (end - i >= 2 && await TryPlainCreatesAsync(rest, db, transaction, known, group, i, end, results, ct))
                 {
                     i = end;
                     continue;
                 }
 
-                results[i] = await RunOneAsync(rest, db, transaction, group[i], ct);
+                results[i] = await RunOneAsync(rest, db, transaction, known, group[i], ct);
                 i++;
             }
 
@@ -179,10 +184,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>Several prepared creates without a condition: one SaveChanges; false (rolled back) if it failed.</summary>
-    private async Task<bool> TryPlainCreatesAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
+    private async Task<bool> TryPlainCreatesAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction, KnownMatches known,
         List<WriteJob> group, int start, int end, (FhirResponse?, Exception?)[] results, CancellationToken ct)
     {
         await transaction.CreateSavepointAsync("plain", ct);
+        known.Checkpoint();
         try
         {
             for (var k = start; k < end; k++)
@@ -204,6 +210,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             LogRunReplayed(_logger, end - start, ex.GetType().Name);
             await transaction.RollbackToSavepointAsync("plain", ct);
+            known.Undo();
             db.ChangeTracker.Clear();
             for (var k = start; k < end; k++)
             {
@@ -216,9 +223,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     private async Task<(FhirResponse?, Exception?)> RunOneAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
-        WriteJob job, CancellationToken ct)
+        KnownMatches known, WriteJob job, CancellationToken ct)
     {
         await transaction.CreateSavepointAsync("job", ct);
+        known.Checkpoint();
         try
         {
             var response = await job.Run(rest, ct);
@@ -230,6 +238,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             // This job alone is undone; the rest of the group goes on. A broken transaction throws here and fails the group.
             await transaction.RollbackToSavepointAsync("job", ct);
+            known.Undo();
             db.ChangeTracker.Clear();
             if (ex is FhirException)
             {
@@ -312,4 +321,10 @@ public sealed class PreparedCreate
     /// with it on the request thread; unused when the create matched its condition or is replayed (<see cref="Spoiled"/>).
     /// </summary>
     public IReadOnlyDictionary<Type, IReadOnlyList<PreparedCreate>>? HookCreates { get; internal set; }
+
+    /// <summary>
+    /// For one of <see cref="HookCreates"/>: staged with the create it accounts for (one SaveChanges for both), so its
+    /// hook only reports it. Meaningless once that create is <see cref="Spoiled"/> (its hooks then build afresh).
+    /// </summary>
+    internal bool SavedWithTrigger { get; set; }
 }
