@@ -98,6 +98,9 @@ internal sealed class KnownMatches
     /// <summary>A write this does not follow: conditions on <paramref name="type"/> are searched for the rest of the group.</summary>
     public void Wrote(string type) => _unknownTypes.Add(type);
 
+    /// <summary>True once a write it could not follow stored a resource of <paramref name="type"/> in this group.</summary>
+    public bool IsUnknown(string type) => _unknownTypes.Contains(type);
+
     /// <summary>Marks where the writer created a savepoint.</summary>
     public void Checkpoint() => _checkpoint = _journal.Count;
 

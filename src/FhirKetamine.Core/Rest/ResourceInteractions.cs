@@ -251,15 +251,9 @@ public sealed partial class ResourceInteractions(
             var matches = Known is { } known && known.TryGet(type, condition, out var found)
                 ? found
                 : await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
-            if (matches.Count > 1)
+            if (SingleMatch(type, condition, matches) is { } match)
             {
-                throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}.");
-            }
-
-            if (matches.Count == 1)
-            {
-                var existing = await ReadAsync(request with { Id = matches[0], IfNoneMatch = null, IfModifiedSince = null }, ct);
-                return existing with { Outcome = Outcomes.Information($"{type}/{matches[0]} already matches If-None-Exist '{condition}'; nothing was created.") };
+                return await MatchedAsync(request, match, ct);
             }
         }
 
@@ -271,6 +265,47 @@ public sealed partial class ResourceInteractions(
         }
 
         return await WriteAsync(request, null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
+    }
+
+    /// <summary>
+    /// For the writer's runs of creates: the resource a prepared conditional create matches from the group's
+    /// <see cref="Known"/> matches (null: none, create it; 412 if several), decided exactly as <see cref="CreateValidatedAsync"/> does.
+    /// </summary>
+    internal string? KnownMatch(PreparedCreate prepared) =>
+        Known is { } known && prepared.Condition is { } condition && known.TryGet(prepared.Type, condition, out var matches)
+            ? SingleMatch(prepared.Type, condition, matches)
+            : throw new InvalidOperationException("The group's known matches do not follow this condition.");
+
+    /// <summary>
+    /// True when every hook lets this create be stored in a run of creates of its type (one SaveChanges, then each
+    /// create's hooks in turn): see <see cref="IWriteHook.ReadsOthersOfItsTypeAsync"/>.
+    /// </summary>
+    internal async Task<bool> MayStoreInRunAsync(PreparedCreate prepared, CancellationToken ct)
+    {
+        foreach (var hook in _hooks)
+        {
+            if (await hook.ReadsOthersOfItsTypeAsync(prepared.Request, prepared.Resource, ct))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The one match of an If-None-Exist condition, null for none; 412 when it matches several.</summary>
+    private static string? SingleMatch(string type, string condition, IReadOnlyList<string> matches) => matches.Count switch
+    {
+        0 => null,
+        1 => matches[0],
+        _ => throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}."),
+    };
+
+    /// <summary>The answer to a conditional create that matched <paramref name="id"/>: 200 with the stored resource, nothing created.</summary>
+    internal async Task<FhirResponse> MatchedAsync(FhirRequest request, string id, CancellationToken ct)
+    {
+        var existing = await ReadAsync(request with { Id = id, IfNoneMatch = null, IfModifiedSince = null }, ct);
+        return existing with { Outcome = Outcomes.Information($"{request.ResourceType}/{id} already matches If-None-Exist '{request.IfNoneExist}'; nothing was created.") };
     }
 
     /// <summary>

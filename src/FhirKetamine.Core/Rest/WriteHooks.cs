@@ -17,6 +17,15 @@ namespace FhirKetamine.Core.Rest;
 public interface IWriteHook
 {
     Task AfterWriteAsync(WriteEvent write, CancellationToken ct);
+
+    /// <summary>
+    /// Whether this hook's work for a create of <paramref name="resource"/> may read other stored resources of the same
+    /// type (anything beyond the written resource's own rows). The group-commit writer stores a run of creates of one
+    /// type with one SaveChanges and then runs each create's hooks in turn only when every hook answers false for each:
+    /// the hooks of one create then already find the later creates of the run stored, which this promises changes
+    /// nothing. True (the default, always safe): such a create is stored and hooked on its own, after the ones before it.
+    /// </summary>
+    ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) => ValueTask.FromResult(true);
 }
 
 /// <summary>One stored write, as the hooks see it.</summary>
