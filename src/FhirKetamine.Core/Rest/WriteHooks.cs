@@ -64,8 +64,9 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
 /// database state): a Provenance, an AuditEvent. For a create prepared for the group-commit writer the server asks it
 /// for those resources on the request thread, serialises them and extracts their index rows there, and the hook finds
 /// them in <see cref="WriteEvent.Prepared"/> when the create is stored (not when a conditional create matched), so
-/// the one writer thread only inserts them. They must be exactly what <see cref="IWriteHook.AfterWriteAsync"/> would
-/// write for that <c>written</c> (its status Created, version 1, the prepared id and time).
+/// the one writer thread only inserts them, with the create's own SaveChanges (the hook then just reports them). They
+/// must be exactly what <see cref="IWriteHook.AfterWriteAsync"/> would write for that <c>written</c> (its status Created,
+/// version 1, the prepared id and time).
 /// </summary>
 public interface IPreparingWriteHook : IWriteHook
 {
