@@ -33,6 +33,9 @@ public sealed class WriteAuditHook : IPreparingWriteHook
         write.Request.Access.Origin?.WriteAudited();
     }
 
+    /// <summary>It reads nothing: what it writes follows from the request and the written version.</summary>
+    public ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) => ValueTask.FromResult(false);
+
     /// <summary>The Provenance and the AuditEvent of one stored write: from the request and the written version alone.</summary>
     public IReadOnlyList<Resource> ResourcesFor(FhirRequest request, FhirResponse written, string method)
     {

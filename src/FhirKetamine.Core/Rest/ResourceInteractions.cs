@@ -43,6 +43,9 @@ public sealed partial class ResourceInteractions(
     /// <summary>The database context of this scope (a hook's queries run in the write's transaction through it).</summary>
     internal FhirDbContext Database => db;
 
+    /// <summary>In the group-commit writer: what the group's conditional creates match, read once for the group.</summary>
+    internal KnownMatches? Known { get; set; }
+
     /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
     private bool _inHooks;
 
@@ -243,17 +246,14 @@ public sealed partial class ResourceInteractions(
         if (request.IfNoneExist is { } condition)
         {
             // Inside the writer's group the earlier jobs are already saved in this transaction, so a copy
-            // of the same reading posted twice in one group finds the first here.
-            var matches = await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
-            if (matches.Count > 1)
+            // of the same reading posted twice in one group finds the first here (in the group's known matches
+            // when the writer read them up front, else by searching).
+            var matches = Known is { } known && known.TryGet(type, condition, out var found)
+                ? found
+                : await MatchKeysAsync(type, QueryString.Parse(condition), 2, ct);
+            if (SingleMatch(type, condition, matches) is { } match)
             {
-                throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}.");
-            }
-
-            if (matches.Count == 1)
-            {
-                var existing = await ReadAsync(request with { Id = matches[0], IfNoneMatch = null, IfModifiedSince = null }, ct);
-                return existing with { Outcome = Outcomes.Information($"{type}/{matches[0]} already matches If-None-Exist '{condition}'; nothing was created.") };
+                return await MatchedAsync(request, match, ct);
             }
         }
 
@@ -265,6 +265,47 @@ public sealed partial class ResourceInteractions(
         }
 
         return await WriteAsync(request, null, type, prepared?.Id ?? NewId(), resource, "POST", HttpStatusCode.Created, ct);
+    }
+
+    /// <summary>
+    /// For the writer's runs of creates: the resource a prepared conditional create matches from the group's
+    /// <see cref="Known"/> matches (null: none, create it; 412 if several), decided exactly as <see cref="CreateValidatedAsync"/> does.
+    /// </summary>
+    internal string? KnownMatch(PreparedCreate prepared) =>
+        Known is { } known && prepared.Condition is { } condition && known.TryGet(prepared.Type, condition, out var matches)
+            ? SingleMatch(prepared.Type, condition, matches)
+            : throw new InvalidOperationException("The group's known matches do not follow this condition.");
+
+    /// <summary>
+    /// True when every hook lets this create be stored in a run of creates of its type (one SaveChanges, then each
+    /// create's hooks in turn): see <see cref="IWriteHook.ReadsOthersOfItsTypeAsync"/>.
+    /// </summary>
+    internal async Task<bool> MayStoreInRunAsync(PreparedCreate prepared, CancellationToken ct)
+    {
+        foreach (var hook in _hooks)
+        {
+            if (await hook.ReadsOthersOfItsTypeAsync(prepared.Request, prepared.Resource, ct))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The one match of an If-None-Exist condition, null for none; 412 when it matches several.</summary>
+    private static string? SingleMatch(string type, string condition, IReadOnlyList<string> matches) => matches.Count switch
+    {
+        0 => null,
+        1 => matches[0],
+        _ => throw FhirException.PreconditionFailed($"If-None-Exist '{condition}' matches more than one {type}."),
+    };
+
+    /// <summary>The answer to a conditional create that matched <paramref name="id"/>: 200 with the stored resource, nothing created.</summary>
+    internal async Task<FhirResponse> MatchedAsync(FhirRequest request, string id, CancellationToken ct)
+    {
+        var existing = await ReadAsync(request with { Id = id, IfNoneMatch = null, IfModifiedSince = null }, ct);
+        return existing with { Outcome = Outcomes.Information($"{request.ResourceType}/{id} already matches If-None-Exist '{request.IfNoneExist}'; nothing was created.") };
     }
 
     /// <summary>
@@ -305,13 +346,13 @@ public sealed partial class ResourceInteractions(
             return;
         }
 
-        var written = new List<FhirResponse>(ready.Count);
-        foreach (var create in ready)
+        // Usually already saved with the create they account for (StagePreparedCreate): then they are only reported.
+        var written = ready.Select(create => create.SavedWithTrigger ? CreatedResponse(create) : StagePreparedCreate(create)).ToList();
+        if (ready.Any(create => !create.SavedWithTrigger))
         {
-            written.Add(StagePreparedCreate(create));
+            await SaveAsync(ready[0].Type, ready[0].Id, ct);
         }
 
-        await SaveAsync(ready[0].Type, ready[0].Id, ct);
         foreach (var response in written)
         {
             HookWrote(response, "POST");
@@ -337,9 +378,14 @@ public sealed partial class ResourceInteractions(
         return written;
     }
 
-    /// <summary>Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts.</summary>
+    /// <summary>
+    /// Adds a prepared create's rows to the change tracker (the caller saves): no CPU work left but the inserts. What the
+    /// <see cref="IPreparingWriteHook"/>s prepared for it (its Provenance and AuditEvent) is staged with it, so one
+    /// SaveChanges stores both; the hook then only reports them (<see cref="CreatePreparedInCurrentTransactionAsync"/>).
+    /// </summary>
     internal FhirResponse StagePreparedCreate(PreparedCreate prepared)
     {
+        Known?.Stored(prepared);
         var current = new ResourceRow { Type = prepared.Type, LogicalId = prepared.Id, VersionId = 1, LastUpdated = prepared.LastUpdated };
         db.Resources.Add(current);
         db.Versions.Add(new ResourceVersionRow
@@ -356,6 +402,15 @@ public sealed partial class ResourceInteractions(
         {
             row.Resource = current;
             db.Add(row);
+        }
+
+        if (prepared is { Spoiled: false, HookCreates: { } hookCreates })
+        {
+            foreach (var create in hookCreates.Values.SelectMany(c => c))
+            {
+                StagePreparedCreate(create);
+                create.SavedWithTrigger = true;
+            }
         }
 
         LogWrite(logger, "POST", prepared.Type, prepared.Id, 1);
@@ -605,6 +660,7 @@ public sealed partial class ResourceInteractions(
     private async Task<FhirResponse> WriteAsync(FhirRequest? cause, ResourceRow? current, string type, string id, Resource? resource, string method, HttpStatusCode status, CancellationToken ct)
     {
         RefuseUnindexable(resource);
+        Known?.Wrote(type);
         var version = (current?.VersionId ?? 0) + 1;
         var now = Now();
         var json = string.Empty;

@@ -17,6 +17,15 @@ namespace FhirKetamine.Core.Rest;
 public interface IWriteHook
 {
     Task AfterWriteAsync(WriteEvent write, CancellationToken ct);
+
+    /// <summary>
+    /// Whether this hook's work for a create of <paramref name="resource"/> may read other stored resources of the same
+    /// type (anything beyond the written resource's own rows). The group-commit writer stores a run of creates of one
+    /// type with one SaveChanges and then runs each create's hooks in turn only when every hook answers false for each:
+    /// the hooks of one create then already find the later creates of the run stored, which this promises changes
+    /// nothing. True (the default, always safe): such a create is stored and hooked on its own, after the ones before it.
+    /// </summary>
+    ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) => ValueTask.FromResult(true);
 }
 
 /// <summary>One stored write, as the hooks see it.</summary>
@@ -55,8 +64,9 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
 /// database state): a Provenance, an AuditEvent. For a create prepared for the group-commit writer the server asks it
 /// for those resources on the request thread, serialises them and extracts their index rows there, and the hook finds
 /// them in <see cref="WriteEvent.Prepared"/> when the create is stored (not when a conditional create matched), so
-/// the one writer thread only inserts them. They must be exactly what <see cref="IWriteHook.AfterWriteAsync"/> would
-/// write for that <c>written</c> (its status Created, version 1, the prepared id and time).
+/// the one writer thread only inserts them, with the create's own SaveChanges (the hook then just reports them). They
+/// must be exactly what <see cref="IWriteHook.AfterWriteAsync"/> would write for that <c>written</c> (its status Created,
+/// version 1, the prepared id and time).
 /// </summary>
 public interface IPreparingWriteHook : IWriteHook
 {

@@ -120,6 +120,14 @@ public sealed class SafetyHook(
         }
     }
 
+    /// <summary>
+    /// For an Observation only the discharge rule reads other Observations (the session's evidence); the vital-sign and
+    /// item-9 rules read the thresholds and the Flags. The rules of the other types are not looked into here: true.
+    /// </summary>
+    public ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) =>
+        ValueTask.FromResult(options.Value.Enabled && !request.Access.IsHistoricalImport
+            && (resource is not Observation observation || DischargeRule.Concerns(observation)));
+
     private async Task ApplyAsync(WriteEvent write, SafetyTrigger trigger, IReadOnlyList<SafetyFinding> findings, CancellationToken ct)
     {
         if (findings.Count > 0)

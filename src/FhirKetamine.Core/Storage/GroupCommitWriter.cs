@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 
 using FhirKetamine.Core.Rest;
+using FhirKetamine.Core.Search;
 
 using Hl7.Fhir.Model;
 
@@ -23,8 +24,16 @@ namespace FhirKetamine.Core.Storage;
 /// version checks (<c>If-Match</c>) and conditional creates (<c>If-None-Exist</c>) decide exactly as if
 /// the requests had come one at a time: a second post of the same identifier in one group answers 200
 /// with the first's resource. Each job runs under its own savepoint: a job that fails is rolled back
-/// alone and answered with its own error; the others commit. A run of plain creates (no condition) is
-/// written with one SaveChanges under one savepoint, and replayed one by one if that fails.
+/// alone and answered with its own error; the others commit.
+/// </para>
+/// <para>
+/// What the group's conditional creates of the form <c>identifier=system|value</c> match is read with one query
+/// when the group starts and kept current in memory (<see cref="KnownMatches"/>). A run of creates of one type,
+/// plain or with such a condition, is then decided in memory in job order, written with one SaveChanges
+/// (each reading with its prepared Provenance and AuditEvent) under one savepoint, and answered in job order,
+/// each stored create after its hooks; if anything in it fails it is rolled back and replayed one job at a time.
+/// Only creates for which every hook promises not to read other resources of the type join a run
+/// (<see cref="IWriteHook.ReadsOthersOfItsTypeAsync"/>), so the hooks decide as they would one at a time.
 /// </para>
 /// <para>
 /// Across processes (several instances on one PostgreSQL database) the groups are serialised by
@@ -140,22 +149,21 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await WriteLock.AcquireAsync(db, ct);
+            // One query for what all the group's conditional creates match, instead of one search per job.
+            var known = await KnownMatches.LoadAsync(db, scope.ServiceProvider.GetRequiredService<SearchQueryParser>(),
+                group.Select(job => job.Prepared).OfType<PreparedCreate>(), ct);
+            rest.Known = known;
             var i = 0;
             while (i < group.Count)
             {
-                var end = i;
-                while (end < group.Count && group[end].Prepared is { Condition: null, Spoiled: false })
-                {
-                    end++;
-                }
-
-                if (end - i >= 2 && await TryPlainCreatesAsync(rest, db, transaction, group, i, end, results, ct))
+                var end = await RunEndAsync(rest, known, group, i, ct);
+                if (end - i >= 2 && await TryCreateRunAsync(rest, db, transaction, known, group, i, end, results, ct))
                 {
                     i = end;
                     continue;
                 }
 
-                results[i] = await RunOneAsync(rest, db, transaction, group[i], ct);
+                results[i] = await RunOneAsync(rest, db, transaction, known, group[i], ct);
                 i++;
             }
 
@@ -178,36 +186,93 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Several prepared creates without a condition: one SaveChanges; false (rolled back) if it failed.</summary>
-    private async Task<bool> TryPlainCreatesAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
+    /// <summary>
+    /// Where the run of creates starting at <paramref name="start"/> ends: prepared creates of one type, each plain or
+    /// with a condition the group's <see cref="KnownMatches"/> follow, that every hook lets be stored in a run.
+    /// </summary>
+    private static async Task<int> RunEndAsync(ResourceInteractions rest, KnownMatches known, List<WriteJob> group, int start, CancellationToken ct)
+    {
+        var end = start;
+        while (end < group.Count
+            && group[end].Prepared is { Spoiled: false } prepared
+            && prepared.Type == group[start].Prepared!.Type
+            && (prepared.Condition is null || known.TryGet(prepared.Type, prepared.Condition, out _))
+            && await rest.MayStoreInRunAsync(prepared, ct))
+        {
+            end++;
+        }
+
+        return end;
+    }
+
+    /// <summary>
+    /// A run of creates (<see cref="RunEndAsync"/>) under one savepoint: each conditional create decided in turn from the
+    /// known matches (a copy of an earlier create of the run finds it), the ones to store saved with one SaveChanges,
+    /// then in job order each answered — with its hooks, or with the resource it matched. False (rolled back, to be
+    /// replayed one by one) if anything failed, or if a hook wrote a resource of the run's type, which the decisions
+    /// made before the hooks ran could not see.
+    /// </summary>
+    private async Task<bool> TryCreateRunAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction, KnownMatches known,
         List<WriteJob> group, int start, int end, (FhirResponse?, Exception?)[] results, CancellationToken ct)
     {
-        await transaction.CreateSavepointAsync("plain", ct);
+        var type = group[start].Prepared!.Type;
+        var matched = new string?[group.Count];
+        var conditional = group.Skip(start).Take(end - start).Any(job => job.Prepared!.Condition is not null);
+        await transaction.CreateSavepointAsync("run", ct);
+        known.Checkpoint();
         try
         {
             for (var k = start; k < end; k++)
             {
-                results[k] = (rest.StagePreparedCreate(group[k].Prepared!), null);
+                var prepared = group[k].Prepared!;
+                try
+                {
+                    matched[k] = prepared.Condition is null ? null : rest.KnownMatch(prepared);
+                }
+                catch (FhirException ex)
+                {
+                    results[k] = (null, ex); // several matches: this create fails alone, as on its own
+                    continue;
+                }
+
+                if (matched[k] is null)
+                {
+                    results[k] = (rest.StagePreparedCreate(prepared), null);
+                }
             }
 
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
             for (var k = start; k < end; k++)
             {
-                results[k] = (await rest.AfterStoredAsync(group[k].Prepared!.Request, results[k].Item1!, "POST", ct, group[k].Prepared), null);
+                var (response, error) = results[k];
+                var request = group[k].Prepared!.Request;
+                results[k] = error is not null ? results[k]
+                    : matched[k] is { } id ? (await rest.MatchedAsync(request, id, ct), null)
+                    : (await rest.AfterStoredAsync(request, response!, "POST", ct, group[k].Prepared), null);
             }
 
-            await transaction.ReleaseSavepointAsync("plain", ct);
+            if (conditional && known.IsUnknown(type))
+            {
+                throw new InvalidOperationException($"A hook wrote a {type} during a run of {type} creates.");
+            }
+
+            await transaction.ReleaseSavepointAsync("run", ct);
             return true;
         }
         catch (Exception ex) when (ex is FhirException or DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             LogRunReplayed(_logger, end - start, ex.GetType().Name);
-            await transaction.RollbackToSavepointAsync("plain", ct);
+            await transaction.RollbackToSavepointAsync("run", ct);
+            known.Undo();
             db.ChangeTracker.Clear();
             for (var k = start; k < end; k++)
             {
-                group[k].Prepared!.Spoiled = true; // its rows were tracked by the failed SaveChanges: extract afresh
+                if (matched[k] is null && results[k].Item2 is null)
+                {
+                    group[k].Prepared!.Spoiled = true; // its rows were tracked by the failed SaveChanges: extract afresh
+                }
+
                 results[k] = default;
             }
 
@@ -216,9 +281,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     private async Task<(FhirResponse?, Exception?)> RunOneAsync(ResourceInteractions rest, FhirDbContext db, IDbContextTransaction transaction,
-        WriteJob job, CancellationToken ct)
+        KnownMatches known, WriteJob job, CancellationToken ct)
     {
         await transaction.CreateSavepointAsync("job", ct);
+        known.Checkpoint();
         try
         {
             var response = await job.Run(rest, ct);
@@ -230,6 +296,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             // This job alone is undone; the rest of the group goes on. A broken transaction throws here and fails the group.
             await transaction.RollbackToSavepointAsync("job", ct);
+            known.Undo();
             db.ChangeTracker.Clear();
             if (ex is FhirException)
             {
@@ -312,4 +379,10 @@ public sealed class PreparedCreate
     /// with it on the request thread; unused when the create matched its condition or is replayed (<see cref="Spoiled"/>).
     /// </summary>
     public IReadOnlyDictionary<Type, IReadOnlyList<PreparedCreate>>? HookCreates { get; internal set; }
+
+    /// <summary>
+    /// For one of <see cref="HookCreates"/>: staged with the create it accounts for (one SaveChanges for both), so its
+    /// hook only reports it. Meaningless once that create is <see cref="Spoiled"/> (its hooks then build afresh).
+    /// </summary>
+    internal bool SavedWithTrigger { get; set; }
 }

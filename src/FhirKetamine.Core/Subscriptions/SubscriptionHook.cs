@@ -39,6 +39,11 @@ public sealed partial class SubscriptionHook(
             return;
         }
 
+        if (type == "Subscription")
+        {
+            _criteriaReadOthers = null; // the active criteria may have changed
+        }
+
         if (type == "Subscription" && !write.ByHook)
         {
             await SubscriptionWrittenAsync(write, id, ct);
@@ -49,6 +54,18 @@ public sealed partial class SubscriptionHook(
             await MatchAsync(type, id, written.VersionId ?? 1, ct);
         }
     }
+
+    /// <summary>Whether some active criteria reads other resources; asked per create, so kept for this scope (one group of the writer).</summary>
+    private bool? _criteriaReadOthers;
+
+    /// <summary>
+    /// Matching a write reads its own index rows, unless some criteria chains, uses <c>_has</c> or a ValueSet (then other
+    /// resources, of any type: true). A Subscription's own write reads the other Subscriptions.
+    /// </summary>
+    public async ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) =>
+        resource is Subscription
+        || (_criteriaReadOthers ??= (await active.GetAsync(db, ct))
+            .Any(s => s.Criteria.Clauses.Any(c => c.Chain is not null || c.Has is not null || c.Modifier is "in" or "not-in")));
 
     private async Task SubscriptionWrittenAsync(WriteEvent write, string id, CancellationToken ct)
     {

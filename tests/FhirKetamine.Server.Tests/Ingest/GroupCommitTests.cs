@@ -160,6 +160,101 @@ public sealed class GroupCommitTests(FhirServerFactory factory) : IClassFixture<
         Assert.Equal(2, flags.Total); // one per stored reading; none for the reading that was undone
     }
 
+    [Fact]
+    public async Task Copies_of_a_reading_in_one_batch_are_stored_once_and_answer_200_with_the_first()
+    {
+        var patient = await _client.CreateAsync(Fhir.Patient());
+        var readings = Enumerable.Range(0, 2).Select(i => $"d{i}-{Guid.NewGuid():N}").ToList();
+        var batch = new Bundle { Type = Bundle.BundleType.Batch };
+        foreach (var i in new[] { 0, 1, 0, 0, 1 })
+        {
+            batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 70 + i, readings[i])));
+        }
+
+        var result = await (await _client.PostAsync(string.Empty, Fhir.Json(batch))).ReadAsync<Bundle>();
+
+        Assert.Equal(["201", "201", "200", "200", "200"], result.Entry.Select(e => e.Response.Status[..3]));
+        var ids = result.Entry.Select(e => ((Observation)e.Resource).Id).ToList();
+        Assert.Equal([ids[0], ids[1], ids[0], ids[0], ids[1]], ids);
+        Assert.All(result.Entry.Skip(2), e => Assert.Contains("already matches If-None-Exist", ((OperationOutcome)e.Response.Outcome).Issue[0].Diagnostics));
+        foreach (var (reading, id) in readings.Zip(ids))
+        {
+            Assert.Equal(1, await CountAsync(reading));
+            // Its Provenance, saved with it in the same SaveChanges, once: the copies stored nothing.
+            var provenances = await (await _client.GetAsync($"Provenance?target=Observation/{id}&_summary=count")).ReadAsync<Bundle>();
+            Assert.Equal(1, provenances.Total);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_mixing_matched_and_new_conditions_creates_only_the_new_and_refuses_an_ambiguous_one()
+    {
+        var patient = await _client.CreateAsync(Fhir.Patient());
+        var old = Enumerable.Range(0, 2).Select(i => $"o{i}-{Guid.NewGuid():N}").ToList();
+        var fresh = Enumerable.Range(0, 2).Select(i => $"n{i}-{Guid.NewGuid():N}").ToList();
+        var twice = $"t-{Guid.NewGuid():N}";
+        var stored = new List<string>();
+        foreach (var reading in old)
+        {
+            stored.Add((await _client.CreateAsync(Fhir.HeartRate(patient.Id, "2026-03-01T09:00:00Z", 60, reading))).Id);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await _client.CreateAsync(Fhir.HeartRate(patient.Id, "2026-03-01T09:00:00Z", 61, twice)); // two resources, one identifier
+        }
+
+        var batch = new Bundle { Type = Bundle.BundleType.Batch };
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 70, old[0])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 71, fresh[0])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 72, twice)));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 73, old[1])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 74, fresh[1])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 75, fresh[0])));
+
+        var result = await (await _client.PostAsync(string.Empty, Fhir.Json(batch))).ReadAsync<Bundle>();
+
+        Assert.Equal(["200", "201", "412", "200", "201", "200"], result.Entry.Select(e => e.Response.Status[..3]));
+        Assert.Equal(stored[0], ((Observation)result.Entry[0].Resource).Id);
+        Assert.Equal(stored[1], ((Observation)result.Entry[3].Resource).Id);
+        Assert.Equal(((Observation)result.Entry[1].Resource).Id, ((Observation)result.Entry[5].Resource).Id);
+        Assert.Equal(60m, ((Quantity)((Observation)result.Entry[0].Resource).Value).Value); // the stored reading, not the posted one
+        Assert.Contains("matches more than one", ((OperationOutcome)result.Entry[2].Response.Outcome).Issue[0].Diagnostics);
+        Assert.Equal(2, await CountAsync(twice));
+        foreach (var reading in old.Concat(fresh))
+        {
+            Assert.Equal(1, await CountAsync(reading));
+        }
+    }
+
+    [Fact]
+    public async Task A_write_failing_in_a_run_of_creates_fails_alone_and_the_run_is_replayed_one_by_one()
+    {
+        var hook = new FlagHook { ReadsOthers = false }; // lets the writer store the batch's creates as one run
+        await using var hooked = factory.WithWebHostBuilder(b => b.UseSetting("Safety:Enabled", "false").ConfigureServices(s => s.AddSingleton<IWriteHook>(hook)));
+        var client = hooked.CreateClient(new() { BaseAddress = new Uri("http://localhost/fhir/") });
+        var patient = await client.CreateAsync(Fhir.Patient("Run"));
+        var readings = Enumerable.Range(0, 3).Select(i => $"f{i}-{Guid.NewGuid():N}").ToList();
+        var batch = new Bundle { Type = Bundle.BundleType.Batch };
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:00:00Z", 130, readings[0])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:01:00Z", FlagHook.Refused, readings[1])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:02:00Z", 135, readings[2])));
+        batch.Entry.Add(Create(Fhir.HeartRate(patient.Id, "2026-03-01T10:03:00Z", 136, readings[0])));
+        var callsBefore = hook.Calls;
+
+        var result = await (await client.PostAsync(string.Empty, Fhir.Json(batch))).ReadAsync<Bundle>();
+
+        Assert.Equal(["201", "422", "201", "200"], result.Entry.Select(e => e.Response.Status[..3]));
+        Assert.Equal(((Observation)result.Entry[0].Resource).Id, ((Observation)result.Entry[3].Resource).Id);
+        // Run: reading 0's hook, then reading 1's refuses; replayed: 0, 1 (refuses again), 2. The copy stores nothing.
+        Assert.Equal(5, hook.Calls - callsBefore);
+        Assert.Equal(1, await CountAsync(readings[0], client));
+        Assert.Equal(0, await CountAsync(readings[1], client));
+        Assert.Equal(1, await CountAsync(readings[2], client));
+        var flags = await (await client.GetAsync($"Flag?subject=Patient/{patient.Id}")).ReadAsync<Bundle>();
+        Assert.Equal(2, flags.Total); // one per stored reading: none from the rolled-back run, none for the refused reading
+    }
+
     private static Bundle.EntryComponent Create(Observation observation) => new()
     {
         Resource = observation,
@@ -184,12 +279,24 @@ public sealed class GroupCommitTests(FhirServerFactory factory) : IClassFixture<
     {
         public const int Refused = 999;
 
+        private int _calls;
+
+        /// <summary>What it answers the writer (by default: true, so each create is stored and hooked on its own).</summary>
+        public bool ReadsOthers { get; init; } = true;
+
+        /// <summary>How often it ran on a stored Observation.</summary>
+        public int Calls => Volatile.Read(ref _calls);
+
+        public ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) => ValueTask.FromResult(ReadsOthers);
+
         public async Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
         {
             if (write.Written.Resource is not Observation { Value: Quantity quantity } observation)
             {
                 return;
             }
+
+            Interlocked.Increment(ref _calls);
 
             if (quantity.Value == Refused)
             {
