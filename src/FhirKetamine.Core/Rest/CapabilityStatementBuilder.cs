@@ -30,6 +30,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         var rest = new CapabilityStatement.RestComponent
         {
             Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+            Documentation = SearchResultDocumentation,
             Interaction =
             [
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
@@ -116,6 +117,13 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             Rest = [rest],
         };
     }
+
+    /// <summary>What the search result parameters do here (R4 has no element for them, so rest.documentation says it).</summary>
+    private const string SearchResultDocumentation =
+        "Search results: _count (default 20, at most 1000; 0 = the total only), _sort, _summary=count, paging by opaque keyset cursors "
+        + "(next/previous links). _total=accurate (the default) counts every match. _total=none counts nothing: Bundle.total is absent. "
+        + "_total=estimate counts at most 1000 matches: up to 1000 the total is exact; beyond, Bundle.total is the PostgreSQL planner's "
+        + "estimate for the query (not run) or, on SQLite, absent, and an information OperationOutcome entry says the count stopped.";
 
     private const string UcumDocumentation =
         "With system http://unitsofmeasure.org and a UCUM code, values in any commensurable UCUM unit match after conversion to base units "

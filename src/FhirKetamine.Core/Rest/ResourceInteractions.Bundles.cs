@@ -54,6 +54,18 @@ public sealed partial class ResourceInteractions
             stored.Add(null);
         }
 
+        if (page.TotalCapped)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = Outcomes.Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
+                    $"More than {SearchExecutor.EstimateCap} resources match; _total=estimate counts no further, so Bundle.total is "
+                    + (page.Total is null ? "absent (this database gives no estimate)" : "the database's estimate") + ". Send _total=accurate for the exact count.", null),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
+            });
+            stored.Add(null);
+        }
+
         if (query.Ignored.Count > 0)
         {
             bundle.Entry.Add(new Bundle.EntryComponent

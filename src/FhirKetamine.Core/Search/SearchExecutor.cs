@@ -111,10 +111,10 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         var snapshot = cursor?.Snapshot ?? query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
-        int? total = query.Total == "none" && !query.SummaryCount ? null : await rows.CountAsync(ct);
+        var (total, capped) = await TotalAsync(query, rows, ct);
         if (query.Count == 0 || query.SummaryCount)
         {
-            return new SearchPage([], total, snapshot, null, null);
+            return new SearchPage([], total, snapshot, null, null) { TotalCapped = capped };
         }
 
         var sort = query.SortText;
@@ -141,7 +141,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         }
 
         var (included, truncated) = query.Includes.Count == 0 ? ([], false) : await IncludeAsync(query, page, snapshot, ct);
-        return new SearchPage(page, total, snapshot, next, previous) { Included = included, IncludesTruncated = truncated };
+        return new SearchPage(page, total, snapshot, next, previous) { Included = included, IncludesTruncated = truncated, TotalCapped = capped };
     }
 
     /// <summary>
