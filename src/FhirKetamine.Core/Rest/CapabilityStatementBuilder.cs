@@ -151,9 +151,15 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         SearchParamType.Quantity =>
             "[prefix]number[|system|code] or [prefix]number||code; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
             + UcumDocumentation,
-        SearchParamType.Composite =>
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.Quantity =>
             "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
             + UcumDocumentation,
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.Token =>
+            "[system|]code$[system|]code (|code and system| too, on either side): both codes from the same element; modifier :missing.",
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.String =>
+            "[system|]code$text: the code and the string from the same element, the string starting with text (case- and accent-insensitive); modifier :missing.",
+        SearchParamType.Composite =>
+            "[system|]code$[prefix]date: the code and the date from the same element, ranges compared as for date parameters; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
         _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
     };
 

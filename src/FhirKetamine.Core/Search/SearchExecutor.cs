@@ -343,7 +343,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         SearchParamType.Quantity => QuantitySearch.Keys(db, ucum, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
-        SearchParamType.Composite => CompositeSearch.Keys(db, ucum, type, clause),
+        SearchParamType.Composite => CompositeSearch.Keys(db, ucum, clock, type, clause),
         _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 
@@ -359,7 +359,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
             SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Composite => db.TokenQuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Composite => CompositeSearch.AnyValue(db, clause.Parameter),
             _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'.", clause.RawName),
         };
     }
