@@ -67,18 +67,8 @@ internal sealed class FhirHttp : IDisposable
     /// <summary>Posts a transaction and returns each entry's id, in entry order.</summary>
     public async Task<IReadOnlyList<string>> TransactionAsync(byte[] bundle, CancellationToken ct)
     {
-        var response = await PostAsync("", bundle, ct);
+        using var response = await PostAsync("", bundle, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
-        // A 503 (SQLite busy past its timeout on a loaded machine) stored nothing: the same transaction again, a few times.
-        for (var attempt = 1; attempt < 5 && response.StatusCode == HttpStatusCode.ServiceUnavailable; attempt++)
-        {
-            response.Dispose();
-            await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
-            response = await PostAsync("", bundle, ct);
-            text = await response.Content.ReadAsStringAsync(ct);
-        }
-
-        using var answered = response;
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException(Describe("POST /fhir (transaction)", null, response, text));
