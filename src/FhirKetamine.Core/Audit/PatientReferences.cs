@@ -45,7 +45,8 @@ public static class PatientReferences
             return id;
         }
 
-        if (string.IsNullOrEmpty(json))
+        // A Bundle (a search answer is one, up to MBs of stored JSON) has no top-level subject/patient/beneficiary: not parsed.
+        if (string.IsNullOrEmpty(json) || type == "Bundle")
         {
             return null;
         }

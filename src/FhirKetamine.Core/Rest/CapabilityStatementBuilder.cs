@@ -30,6 +30,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         var rest = new CapabilityStatement.RestComponent
         {
             Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+            Documentation = SearchResultDocumentation,
             Interaction =
             [
                 new() { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
@@ -117,6 +118,13 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         };
     }
 
+    /// <summary>What the search result parameters do here (R4 has no element for them, so rest.documentation says it).</summary>
+    private const string SearchResultDocumentation =
+        "Search results: _count (default 20, at most 1000; 0 = the total only), _sort, _summary=count, paging by opaque keyset cursors "
+        + "(next/previous links). _total=accurate (the default) counts every match. _total=none counts nothing: Bundle.total is absent. "
+        + "_total=estimate counts at most 1000 matches: up to 1000 the total is exact; beyond, Bundle.total is the PostgreSQL planner's "
+        + "estimate for the query (not run) or, on SQLite, absent, and an information OperationOutcome entry says the count stopped.";
+
     private const string UcumDocumentation =
         "With system http://unitsofmeasure.org and a UCUM code, values in any commensurable UCUM unit match after conversion to base units "
         + "(gt5|http://unitsofmeasure.org|kg matches 5500 g), the search value's precision converted too; other systems, ||code, "
@@ -143,9 +151,15 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         SearchParamType.Quantity =>
             "[prefix]number[|system|code] or [prefix]number||code; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
             + UcumDocumentation,
-        SearchParamType.Composite =>
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.Quantity =>
             "[system|]code$[prefix]number[|system|code]: the code and the quantity from the same element; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing. "
             + UcumDocumentation,
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.Token =>
+            "[system|]code$[system|]code (|code and system| too, on either side): both codes from the same element; modifier :missing.",
+        SearchParamType.Composite when p.CompositeValueType == SearchParamType.String =>
+            "[system|]code$text: the code and the string from the same element, the string starting with text (case- and accent-insensitive); modifier :missing.",
+        SearchParamType.Composite =>
+            "[system|]code$[prefix]date: the code and the date from the same element, ranges compared as for date parameters; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
         _ => "Prefixes eq, ne, gt, lt, ge, le, sa, eb, ap; modifier :missing.",
     };
 

@@ -12,6 +12,10 @@ public sealed record FhirResponse(HttpStatusCode Status)
 {
     public Resource? Resource { get; init; }
 
+    /// <summary>
+    /// The resource as JSON: a read's stored version, or a search Bundle written around its entries' stored JSON
+    /// (<see cref="FhirSerialization.ToJson(Bundle, IReadOnlyList{string})"/>). Parsed only for a caller that needs the POCO.
+    /// </summary>
     public string? StoredJson { get; init; }
 
     public string? ResourceType { get; init; }

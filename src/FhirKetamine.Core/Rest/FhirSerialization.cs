@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -121,6 +122,108 @@ public sealed class FhirSerialization
         {
             WriteXml(resource, output, shape);
         }
+    }
+
+    /// <summary>
+    /// A Bundle as JSON, where entry <c>i</c>'s resource is <paramref name="storedResources"/>[i] when that is not null:
+    /// the JSON the server stored for it, copied in as it is. A search Bundle is written this way, so a match or an
+    /// include costs a copy of its bytes, not a parse into a POCO and a serialisation back (~60 µs each: most of a
+    /// 1,000-entry <c>_revinclude</c>, bench/README.md, issue 7). Everything else (meta, links, the entries' search
+    /// mode, OperationOutcome entries) is Firely's serialisation on the same writer, so the text equals
+    /// <see cref="ToJson(Resource, bool)"/> of the Bundle with those resources parsed in (a test checks).
+    /// Only the elements a searchset or history Bundle carries are handled; anything else is a programming error.
+    /// </summary>
+    public string ToJson(Bundle bundle, IReadOnlyList<string?> storedResources)
+    {
+        if (storedResources.Count != bundle.Entry.Count)
+        {
+            throw new ArgumentException("One stored resource (or null) per entry.", nameof(storedResources));
+        }
+
+        if (bundle.ImplicitRules is not null || bundle.Language is not null || bundle.Identifier is not null || bundle.Timestamp is not null
+            || bundle.Signature is not null || bundle.TypeElement?.Extension.Count > 0)
+        {
+            throw new ArgumentException("The Bundle carries an element this writer does not write.", nameof(bundle));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(4096 + storedResources.Sum(s => s?.Length ?? 0));
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            // Bundle's elements in their definition order, as Firely writes them.
+            writer.WriteStartObject();
+            writer.WriteString("resourceType", "Bundle");
+            if (bundle.Id is { } id)
+            {
+                writer.WriteString("id", id);
+            }
+
+            if (bundle.Meta is { } meta)
+            {
+                writer.WritePropertyName("meta");
+                _jsonWriter.Serialize(meta, writer);
+            }
+
+            if (bundle.Type is { } type)
+            {
+                writer.WriteString("type", type.GetLiteral());
+            }
+
+            if (bundle.Total is { } total)
+            {
+                writer.WriteNumber("total", total);
+            }
+
+            WriteArray(writer, "link", bundle.Link, (_, link) => _jsonWriter.Serialize(link, writer));
+            WriteArray(writer, "entry", bundle.Entry, (i, entry) =>
+            {
+                if (storedResources[i] is not { } stored)
+                {
+                    _jsonWriter.Serialize(entry, writer);
+                    return;
+                }
+
+                if (entry.Resource is not null || entry.Link.Count > 0 || entry.Request is not null || entry.Response is not null
+                    || entry.Extension.Count > 0 || entry.ModifierExtension.Count > 0 || entry.FullUrlElement?.Extension.Count > 0)
+                {
+                    throw new ArgumentException("An entry with a stored resource carries only fullUrl and search.", nameof(bundle));
+                }
+
+                writer.WriteStartObject();
+                if (entry.FullUrl is { } fullUrl)
+                {
+                    writer.WriteString("fullUrl", fullUrl);
+                }
+
+                writer.WritePropertyName("resource");
+                writer.WriteRawValue(stored, skipInputValidation: true);
+                if (entry.Search is { } search)
+                {
+                    writer.WritePropertyName("search");
+                    _jsonWriter.Serialize(search, writer);
+                }
+
+                writer.WriteEndObject();
+            });
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteArray<T>(Utf8JsonWriter writer, string name, List<T> items, Action<int, T> write)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        for (var i = 0; i < items.Count; i++)
+        {
+            write(i, items[i]);
+        }
+
+        writer.WriteEndArray();
     }
 
     private void WriteJson(Resource resource, Stream output, OutputShape shape)

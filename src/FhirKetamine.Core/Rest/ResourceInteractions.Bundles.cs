@@ -18,25 +18,29 @@ public sealed partial class ResourceInteractions
         query.IncludeBounds = query.Includes.Count == 0 ? null : ScopeGuard.Bounds(request, 'r', queryParser);
 
         var page = await replica.Search.ExecuteAsync(query, ct); // may lag behind the primary: see ReadReplica
+        // The entries' resources stay the JSON stored for them (stored[i]); FhirSerialization.ToJson(bundle, stored) copies
+        // it into the Bundle. A client asking for XML, _summary, _elements or _pretty gets the Bundle parsed and written
+        // again (FhirResult), as it got before; a plain JSON client gets this text as it is.
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = clock.GetUtcNow() } };
-        foreach (var match in page.Matches)
+        var stored = new List<string?>(page.Matches.Count + page.Included.Count + 2);
+        void Add(SearchMatch match, Bundle.SearchEntryMode mode)
         {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
                 FullUrl = $"{request.BaseUrl}/{match.Type}/{match.Id}",
-                Resource = fhir.ParseStored(match.Json),
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+                Search = new Bundle.SearchComponent { Mode = mode },
             });
+            stored.Add(match.Json);
+        }
+
+        foreach (var match in page.Matches)
+        {
+            Add(match, Bundle.SearchEntryMode.Match);
         }
 
         foreach (var included in page.Included)
         {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{request.BaseUrl}/{included.Type}/{included.Id}",
-                Resource = fhir.ParseStored(included.Json),
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Include },
-            });
+            Add(included, Bundle.SearchEntryMode.Include);
         }
 
         if (page.IncludesTruncated)
@@ -47,6 +51,19 @@ public sealed partial class ResourceInteractions
                     $"An include level found more than {SearchExecutor.MaxIncludedPerLevel} resources; only the first {SearchExecutor.MaxIncludedPerLevel} are included. Use a smaller _count.", null),
                 Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
             });
+            stored.Add(null);
+        }
+
+        if (page.TotalCapped)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = Outcomes.Issue(OperationOutcome.IssueSeverity.Information, OperationOutcome.IssueType.Informational,
+                    $"More than {SearchExecutor.EstimateCap} resources match; _total=estimate counts no further, so Bundle.total is "
+                    + (page.Total is null ? "absent (this database gives no estimate)" : "the database's estimate") + ". Send _total=accurate for the exact count.", null),
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
+            });
+            stored.Add(null);
         }
 
         if (query.Ignored.Count > 0)
@@ -57,6 +74,7 @@ public sealed partial class ResourceInteractions
                     $"Ignored unknown search parameters: {string.Join(", ", query.Ignored)}. Send 'Prefer: handling=strict' to have them refused.", null),
                 Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome },
             });
+            stored.Add(null);
         }
 
         // Paging links (keyset, see PageCursor): self repeats this page's own position, first starts over on the same snapshot.
@@ -78,7 +96,7 @@ public sealed partial class ResourceInteractions
             bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = Link(next) });
         }
 
-        return new FhirResponse(HttpStatusCode.OK) { Resource = bundle };
+        return new FhirResponse(HttpStatusCode.OK) { ResourceType = "Bundle", StoredJson = fhir.ToJson(bundle, stored) };
     }
 
     public async Task<FhirResponse> HistoryAsync(FhirRequest request, CancellationToken ct)

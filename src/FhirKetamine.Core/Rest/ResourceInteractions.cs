@@ -832,6 +832,7 @@ public sealed partial class ResourceInteractions(
         await db.NumberIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.UriIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
         await db.TokenQuantityIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
+        await db.CompositeIndex.Where(r => r.ResourceKey == key).ExecuteDeleteAsync(ct);
     }
 
     private static void CheckIfMatch(FhirRequest request, ResourceRow? current)

@@ -21,6 +21,8 @@ public sealed class IndexEntries
 
     public List<TokenQuantityIndexRow> TokenQuantities { get; } = [];
 
+    public List<CompositeIndexRow> Composites { get; } = [];
+
     public IEnumerable<IndexRow> All =>
-        Strings.Cast<IndexRow>().Concat(Tokens).Concat(Dates).Concat(References).Concat(Quantities).Concat(Numbers).Concat(Uris).Concat(TokenQuantities);
+        Strings.Cast<IndexRow>().Concat(Tokens).Concat(Dates).Concat(References).Concat(Quantities).Concat(Numbers).Concat(Uris).Concat(TokenQuantities).Concat(Composites);
 }

@@ -111,10 +111,10 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         var snapshot = cursor?.Snapshot ?? query.Snapshot ?? await db.Resources.MaxAsync(r => (long?)r.Key, ct) ?? 0;
         var rows = Filter(query).Where(r => r.Key <= snapshot);
 
-        int? total = query.Total == "none" && !query.SummaryCount ? null : await rows.CountAsync(ct);
+        var (total, capped) = await TotalAsync(query, rows, ct);
         if (query.Count == 0 || query.SummaryCount)
         {
-            return new SearchPage([], total, snapshot, null, null);
+            return new SearchPage([], total, snapshot, null, null) { TotalCapped = capped };
         }
 
         var sort = query.SortText;
@@ -141,7 +141,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         }
 
         var (included, truncated) = query.Includes.Count == 0 ? ([], false) : await IncludeAsync(query, page, snapshot, ct);
-        return new SearchPage(page, total, snapshot, next, previous) { Included = included, IncludesTruncated = truncated };
+        return new SearchPage(page, total, snapshot, next, previous) { Included = included, IncludesTruncated = truncated, TotalCapped = capped };
     }
 
     /// <summary>
@@ -343,7 +343,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
         SearchParamType.Quantity => QuantitySearch.Keys(db, ucum, type, clause),
         SearchParamType.Number => NumberSearch.Keys(db, type, clause),
         SearchParamType.Uri => UriSearch.Keys(db, type, clause),
-        SearchParamType.Composite => CompositeSearch.Keys(db, ucum, type, clause),
+        SearchParamType.Composite => CompositeSearch.Keys(db, ucum, clock, type, clause),
         _ => throw Rest.FhirException.BadRequest($"Search parameter '{clause.Name}' of type {clause.Parameter.Type} is not supported yet.", clause.RawName),
     };
 
@@ -359,7 +359,7 @@ public sealed partial class SearchExecutor(FhirDbContext db, TimeProvider clock,
             SearchParamType.Quantity => db.QuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Number => db.NumberIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
             SearchParamType.Uri => db.UriIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
-            SearchParamType.Composite => db.TokenQuantityIndex.Where(t => t.ParamName == name).Select(t => t.ResourceKey),
+            SearchParamType.Composite => CompositeSearch.AnyValue(db, clause.Parameter),
             _ => throw Rest.FhirException.BadRequest($"':missing' is not supported on '{clause.Name}'.", clause.RawName),
         };
     }

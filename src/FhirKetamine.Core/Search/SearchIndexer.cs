@@ -147,6 +147,27 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 }
 
                 break;
+            case SearchParamType.Composite when p.Components is [var codePath, var valuePath] && p.CompositeValueType != SearchParamType.Quantity:
+                // Both halves from this one element (the Observation, one component, one useContext): the pairing is the correlation.
+                var firsts = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
+                foreach (var second in value.Select(valuePath).OfType<Base>())
+                {
+                    foreach (var row in CompositeValues(p.CompositeValueType, second))
+                    {
+                        foreach (var (system, code, _) in firsts)
+                        {
+                            entries.Composites.Add(new CompositeIndexRow
+                            {
+                                ResourceType = type, ParamName = p.Name,
+                                System = SearchValues.Truncate(system ?? string.Empty, 256), Code = SearchValues.Truncate(code!, 256),
+                                ValueSystem = row.ValueSystem, ValueCode = row.ValueCode, ValueText = row.ValueText,
+                                Start = row.Start, End = row.End,
+                            });
+                        }
+                    }
+                }
+
+                break;
             case SearchParamType.Composite when p.Components is [var codePath, var quantityPath]:
                 // Both halves from this one element (the Observation, or one component): the pairing is the correlation.
                 var codes = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
@@ -176,6 +197,29 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 break;
         }
     }
+
+    /// <summary>
+    /// The second half of a token$X composite, normalised like a row of X's own table: a token's system and code, a string
+    /// lower-cased without accents, a date's UTC range.
+    /// </summary>
+    private static IEnumerable<CompositeValue> CompositeValues(SearchParamType? type, Base value)
+    {
+        switch (type)
+        {
+            case SearchParamType.Token:
+                return TokensOf(value).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct()
+                    .Select(t => new CompositeValue(SearchValues.Truncate(t.System ?? string.Empty, 256), SearchValues.Truncate(t.Code!, 256), null, null, null));
+            case SearchParamType.String:
+                return StringsOf(value).Select(s => SearchValues.Truncate(SearchValues.NormalizeString(s), 256)).Distinct()
+                    .Select(s => new CompositeValue(null, null, s, null, null));
+            case SearchParamType.Date:
+                return DateRangeOf(value) is var (start, end) ? [new CompositeValue(null, null, null, start, end)] : [];
+            default:
+                return [];
+        }
+    }
+
+    private readonly record struct CompositeValue(string? ValueSystem, string? ValueCode, string? ValueText, DateTime? Start, DateTime? End);
 
     /// <summary>A UCUM quantity's unit in base units; only its code counts (Quantity.unit is display text).</summary>
     private CanonicalUnit? CanonicalOf(Quantity quantity) =>

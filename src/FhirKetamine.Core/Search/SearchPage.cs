@@ -11,4 +11,10 @@ public sealed record SearchPage(IReadOnlyList<SearchMatch> Matches, int? Total, 
 
     /// <summary>True when an include level found more than <see cref="SearchExecutor.MaxIncludedPerLevel"/> resources and was cut.</summary>
     public bool IncludesTruncated { get; init; }
+
+    /// <summary>
+    /// True when <c>_total=estimate</c> stopped counting at <see cref="SearchExecutor.EstimateCap"/>: <see cref="Total"/>
+    /// is then the database's estimate (PostgreSQL) or null (SQLite).
+    /// </summary>
+    public bool TotalCapped { get; init; }
 }

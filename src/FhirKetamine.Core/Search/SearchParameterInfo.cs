@@ -34,6 +34,12 @@ public sealed record SearchParameterInfo(
     /// </summary>
     public IReadOnlyList<string> Components { get; init; } = [];
 
+    /// <summary>A composite's component types, in order (a token, then a token, quantity, string or date); empty for other types.</summary>
+    public IReadOnlyList<SearchParamType> ComponentTypes { get; init; } = [];
+
+    /// <summary>The type of a composite's second component: where its rows are (quantity: search_token_quantity; else search_composite).</summary>
+    public SearchParamType? CompositeValueType => ComponentTypes is [_, var second] ? second : null;
+
     /// <summary>The token rows of <c>:of-type</c>: System is the identifier type's system, Code is <c>typeCode|value</c>.</summary>
     public string OfTypeIndexName => Name + ":of-type";
 

@@ -18,9 +18,9 @@ namespace FhirKetamine.Core.Search;
 public sealed partial class SearchParameterRegistry
 {
     /// <summary>
-    /// The parameter types the engine indexes and answers, besides the token$quantity composites (<see cref="IsTokenQuantity"/>).
+    /// The parameter types the engine indexes and answers, besides the two-part composites (<see cref="IsIndexedComposite"/>).
     /// Other composites and the special parameters (<c>near</c>, <c>_text</c>) are left out, and so left out of the
-    /// CapabilityStatement: only token$quantity pairs are indexed per element, and there is no text index.
+    /// CapabilityStatement: there is no text index, and no composite of three parts or of a number or Range.
     /// </summary>
     public static readonly FrozenSet<SearchParamType> IndexedTypes = new[]
     {
@@ -44,7 +44,7 @@ public sealed partial class SearchParameterRegistry
     /// membership and the resources a record points to (<c>Patient/$everything</c> reads those rows).
     /// </summary>
     public SearchParameterRegistry()
-        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type) || IsTokenQuantity(p)).Concat(MetaParameters()))
+        : this(ModelInfo.SearchParameters.Where(p => IndexedTypes.Contains(p.Type) || IsIndexedComposite(p)).Concat(MetaParameters()))
     {
     }
 
@@ -53,16 +53,26 @@ public sealed partial class SearchParameterRegistry
         .Where(p => p.Url is not null).GroupBy(p => p.Url!, StringComparer.Ordinal)
         .ToFrozenDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
 
+    /// <summary>The types a composite's second component may have, its first being a token.</summary>
+    internal static readonly FrozenSet<SearchParamType> CompositeValueTypes = new[]
+    {
+        SearchParamType.Token, SearchParamType.Quantity, SearchParamType.String, SearchParamType.Date,
+    }.ToFrozenSet();
+
     /// <summary>
-    /// A composite of a token and a quantity (<c>code-value-quantity</c>, <c>component-code-value-quantity</c>,
-    /// <c>combo-code-value-quantity</c>): indexed as pairs taken from one element, so the code and the value correlate.
-    /// Composites of other kinds, and those whose quantity may also be a Range (<c>context-type-quantity</c>), are not.
+    /// A composite of a token and a token, quantity, string or date (R4 core: <c>code-value-quantity</c>,
+    /// <c>component-code-value-quantity</c>, <c>combo-code-value-quantity</c>, <c>code-value-concept</c>,
+    /// <c>component-code-value-concept</c>, <c>combo-code-value-concept</c>, <c>code-value-date</c>, <c>code-value-string</c>,
+    /// <c>context-type-value</c> on the 24 canonical types, Group <c>characteristic-value</c>): indexed as pairs taken from one
+    /// element, so the code and the value correlate. Not indexed, so not in the CapabilityStatement: those whose quantity
+    /// may also be a Range (<c>context-type-quantity</c>), DocumentReference <c>relationship</c> (reference$token), and
+    /// MolecularSequence's four coordinates (three parts, with numbers).
     /// </summary>
-    internal static bool IsTokenQuantity(SearchParamDefinition p) =>
-        p.Type == SearchParamType.Composite && p.Component is [var token, var quantity]
+    internal static bool IsIndexedComposite(SearchParamDefinition p) =>
+        p.Type == SearchParamType.Composite && p.Component is [var token, var value]
         && token.Definition is { } tokenUrl && TypeByUrl.GetValueOrDefault(tokenUrl) == SearchParamType.Token
-        && quantity.Definition is { } quantityUrl && TypeByUrl.GetValueOrDefault(quantityUrl) == SearchParamType.Quantity
-        && token.Expression is { Length: > 0 } && quantity.Expression is { Length: > 0 } q && !q.Contains("Range", StringComparison.Ordinal);
+        && value.Definition is { } valueUrl && TypeByUrl.TryGetValue(valueUrl, out var valueType) && CompositeValueTypes.Contains(valueType)
+        && token.Expression is { Length: > 0 } && value.Expression is { Length: > 0 } v && !v.Contains("Range", StringComparison.Ordinal);
 
     /// <summary>
     /// The meta parameters R4 defines once on Resource (search-parameters.json: Resource-tag, -security, -profile,
@@ -295,7 +305,14 @@ public sealed partial class SearchParameterRegistry
                 && definition.Name!.Length <= 64 - 8,
             OfReferences = definition.Type == SearchParamType.Reference && leaves.Any(l => l is null || l.Contains(typeof(ResourceReference)))
                 && definition.Name!.Length <= 64 - 11,
-            Components = definition.Type == SearchParamType.Composite ? definition.Component!.Select(c => c.Expression!).ToArray() : [],
+            // R4 writes code-value-date's value as value.as(DateTime): the FHIRPath system type, which a FHIR dateTime is not
+            // (nothing was indexed); the FHIR type is meant, as in Observation-value-date's own "value as dateTime".
+            Components = definition.Type == SearchParamType.Composite
+                ? definition.Component!.Select(c => c.Expression!.Replace("as(DateTime)", "as(dateTime)", StringComparison.Ordinal)).ToArray()
+                : [],
+            ComponentTypes = definition.Type == SearchParamType.Composite
+                ? definition.Component!.Select(c => c.Definition is { } url && TypeByUrl.TryGetValue(url, out var t) ? t : SearchParamType.Special).ToArray()
+                : [],
         };
     }
 

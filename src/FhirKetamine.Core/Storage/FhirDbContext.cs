@@ -31,6 +31,8 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
 
     public DbSet<TokenQuantityIndexRow> TokenQuantityIndex => Set<TokenQuantityIndexRow>();
 
+    public DbSet<CompositeIndexRow> CompositeIndex => Set<CompositeIndexRow>();
+
     public DbSet<SmartKeyRow> SmartKeys => Set<SmartKeyRow>();
 
     public DbSet<ClientAssertionUse> ClientAssertionUses => Set<ClientAssertionUse>();
@@ -195,6 +197,16 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System, r.Value });
             e.HasIndex(r => new { r.ResourceKey, r.ParamName, r.Code, r.Value });
         }, covered: true);
+        Index<CompositeIndexRow>(modelBuilder, "search_composite", e =>
+        {
+            e.Property(r => r.System).HasMaxLength(256);
+            e.Property(r => r.Code).HasMaxLength(256);
+            e.Property(r => r.ValueSystem).HasMaxLength(256);
+            e.Property(r => r.ValueCode).HasMaxLength(256);
+            e.Property(r => r.ValueText).HasMaxLength(256);
+            // Driven by the first component's code, like search_token_quantity; the second is checked on its few rows.
+            e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Code, r.System });
+        });
         Index<NumberIndexRow>(modelBuilder, "search_number", e =>
             e.HasIndex(r => new { r.ResourceType, r.ParamName, r.Value }));
         Index<UriIndexRow>(modelBuilder, "search_uri", e =>

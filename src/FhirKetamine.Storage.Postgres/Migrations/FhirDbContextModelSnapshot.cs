@@ -110,6 +110,64 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                     b.ToTable("export_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.CompositeIndexRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("End")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ParamName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("ResourceKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("Start")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ValueCode")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ValueSystem")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ValueText")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceKey", "ParamName");
+
+                    b.HasIndex("ResourceType", "ParamName", "Code", "System");
+
+                    b.ToTable("search_composite", (string)null);
+                });
+
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.DateIndexRow", b =>
                 {
                     b.Property<long>("Id")
@@ -973,6 +1031,17 @@ namespace FhirKetamine.Storage.Postgres.Migrations
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
+                });
+
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.CompositeIndexRow", b =>
+                {
+                    b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
+                        .WithMany()
+                        .HasForeignKey("ResourceKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Resource");
                 });
 
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.DateIndexRow", b =>

@@ -105,6 +105,62 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                     b.ToTable("export_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.CompositeIndexRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("End")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ParamName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ResourceKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("Start")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValueCode")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValueSystem")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValueText")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceKey", "ParamName");
+
+                    b.HasIndex("ResourceType", "ParamName", "Code", "System");
+
+                    b.ToTable("search_composite", (string)null);
+                });
+
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.DateIndexRow", b =>
                 {
                     b.Property<long>("Id")
@@ -944,6 +1000,17 @@ namespace FhirKetamine.Storage.Sqlite.Migrations
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
+                });
+
+            modelBuilder.Entity("FhirKetamine.Core.Search.Index.CompositeIndexRow", b =>
+                {
+                    b.HasOne("FhirKetamine.Core.Storage.ResourceRow", "Resource")
+                        .WithMany()
+                        .HasForeignKey("ResourceKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Resource");
                 });
 
             modelBuilder.Entity("FhirKetamine.Core.Search.Index.DateIndexRow", b =>

@@ -74,12 +74,28 @@ public sealed class SearchParameterRegistryTests
         Assert.Equal(2, parameter.Components.Count);
     }
 
+    [Theory]
+    [InlineData("Observation", "code-value-concept", SearchParamType.Token)]
+    [InlineData("Observation", "component-code-value-concept", SearchParamType.Token)]
+    [InlineData("Observation", "combo-code-value-concept", SearchParamType.Token)]
+    [InlineData("Observation", "code-value-string", SearchParamType.String)]
+    [InlineData("Observation", "code-value-date", SearchParamType.Date)]
+    [InlineData("Observation", "code-value-quantity", SearchParamType.Quantity)]
+    [InlineData("ValueSet", "context-type-value", SearchParamType.Token)]
+    [InlineData("Group", "characteristic-value", SearchParamType.Token)]
+    public void Two_part_composites_of_a_token_and_a_token_quantity_string_or_date_are_registered(string type, string name, SearchParamType second)
+    {
+        Assert.True(_registry.TryGet(type, name, out var parameter));
+        Assert.Equal([SearchParamType.Token, second], parameter.ComponentTypes);
+        Assert.Equal(second, parameter.CompositeValueType);
+    }
+
     [Fact]
     public void Other_composites_and_special_parameters_are_not_registered()
     {
-        Assert.False(_registry.TryGet("Observation", "component-code-value-concept", out _));
-        Assert.False(_registry.TryGet("Observation", "code-value-date", out _));
         Assert.False(_registry.TryGet("ActivityDefinition", "context-type-quantity", out _)); // a Quantity or a Range
+        Assert.False(_registry.TryGet("MolecularSequence", "chromosome-variant-coordinate", out _)); // three parts, two numbers
+        Assert.False(_registry.TryGet("DocumentReference", "relationship", out _)); // a reference, then a token
         Assert.False(_registry.TryGet("Location", "near", out _));
     }
 }

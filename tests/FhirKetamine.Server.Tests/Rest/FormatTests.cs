@@ -78,9 +78,10 @@ public sealed class FormatTests(FhirServerFactory factory) : IClassFixture<FhirS
         Assert.Contains(observation.SearchParam, p => p.Name == "patient" && p.Type == SearchParamType.Reference);
         Assert.Contains(observation.SearchParam, p => p.Name == "value-quantity");
         Assert.DoesNotContain(observation.SearchParam, p => p.Type is SearchParamType.Special);
-        // Composites: exactly the token$quantity ones the server indexes (blood pressure by component), not the others.
+        // Composites: exactly the two-part ones the server indexes (a token and a token, quantity, string or date here).
         Assert.Equal(
-            ["code-value-quantity", "combo-code-value-quantity", "component-code-value-quantity"],
+            ["code-value-concept", "code-value-date", "code-value-quantity", "code-value-string", "combo-code-value-concept", "combo-code-value-quantity",
+                "component-code-value-concept", "component-code-value-quantity"],
             observation.SearchParam.Where(p => p.Type == SearchParamType.Composite).Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Contains("Observation:subject", observation.SearchInclude);
         Assert.Contains("*", observation.SearchInclude);

@@ -167,4 +167,33 @@ public sealed class SearchIncludeTests(FhirServerFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Contains("_include", (await malformed.ReadAsync<OperationOutcome>()).Issue[0].Diagnostics, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_mixed_page_is_the_text_the_parsed_bundle_serialises_to_and_XML_and_elements_still_work()
+    {
+        var gp = await PractitionerAsync("Grey \"Meredith\" & Ødegård");
+        var patient = await PatientAsync("Okafor", gp);
+        var observations = new[] { await HeartRateAsync(patient, $"Practitioner/{gp}"), await HeartRateAsync(patient), await HeartRateAsync(patient) };
+        var url = $"Observation?patient={patient}&_include=Observation:subject&_include:iterate=Patient:general-practitioner&_count=2&shoe=1";
+
+        var response = await client.GetAsync(url);
+        var text = await response.Content.ReadAsStringAsync();
+        var fhir = new FhirKetamine.Core.Rest.FhirSerialization();
+        var bundle = (Bundle)fhir.ParseStored(text);
+
+        // Matches, includes at two levels, the warning entry and the links, in the text Firely writes for the parsed Bundle
+        // (the form search Bundles had when every stored resource was parsed and serialised again).
+        Assert.Equal(fhir.ToJson(bundle), text);
+        Assert.Equal(observations[..2], bundle.MatchIds());
+        Assert.Equal([$"Patient/{patient}", $"Practitioner/{gp}"], Included(bundle));
+        Assert.Single(bundle.Entry, e => e.Search.Mode == Bundle.SearchEntryMode.Outcome);
+        Assert.All(bundle.Entry.Where(e => e.Resource is not OperationOutcome), e => Assert.Equal($"{client.BaseAddress}{e.Resource.TypeName}/{e.Resource.Id}", e.FullUrl));
+        Assert.NotNull(bundle.NextLink());
+
+        var xml = await client.GetAsync(url + "&_format=xml");
+        var elements = await client.GetBundleAsync(url + "&_elements=status");
+        Assert.Contains("<Bundle", await xml.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(elements.Entry.First().Resource is Observation o ? o.Value : new Quantity());
+        Assert.Equal(bundle.Entry.Count, elements.Entry.Count);
+    }
 }

@@ -236,6 +236,7 @@ public sealed partial class ReindexJobs(FhirDbContext db, SearchIndexer indexer,
         await db.NumberIndex.Where(r => keys.Contains(r.ResourceKey)).ExecuteDeleteAsync(ct);
         await db.UriIndex.Where(r => keys.Contains(r.ResourceKey)).ExecuteDeleteAsync(ct);
         await db.TokenQuantityIndex.Where(r => keys.Contains(r.ResourceKey)).ExecuteDeleteAsync(ct);
+        await db.CompositeIndex.Where(r => keys.Contains(r.ResourceKey)).ExecuteDeleteAsync(ct);
         foreach (var resource in current)
         {
             foreach (var row in indexer.Extract(fhir.ParseStored(resource.Json)).All)
