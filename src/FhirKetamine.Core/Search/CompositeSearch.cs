@@ -69,28 +69,18 @@ internal static class CompositeSearch
 
     private static Expression<Func<CompositeIndexRow, bool>> First(string value)
     {
-        var bar = value.IndexOf('|', StringComparison.Ordinal);
-        if (bar < 0)
-        {
-            return r => r.Code == value;
-        }
-
-        var system = value[..bar];
-        var code = value[(bar + 1)..];
-        return code.Length == 0 ? r => r.System == system : r => r.System == system && r.Code == code;
+        var (system, code) = TokenValue.Parse(value);
+        return system is null ? r => r.Code == code
+            : code is null ? r => r.System == system
+            : r => r.System == system && r.Code == code;
     }
 
     private static Expression<Func<CompositeIndexRow, bool>> SecondToken(string value)
     {
-        var bar = value.IndexOf('|', StringComparison.Ordinal);
-        if (bar < 0)
-        {
-            return r => r.ValueCode == value;
-        }
-
-        var system = value[..bar];
-        var code = value[(bar + 1)..];
-        return code.Length == 0 ? r => r.ValueSystem == system : r => r.ValueSystem == system && r.ValueCode == code;
+        var (system, code) = TokenValue.Parse(value);
+        return system is null ? r => r.ValueCode == code
+            : code is null ? r => r.ValueSystem == system
+            : r => r.ValueSystem == system && r.ValueCode == code;
     }
 
     private static Expression<Func<CompositeIndexRow, bool>> SecondString(string normalized) =>
@@ -157,14 +147,9 @@ internal static class CompositeSearch
 
     private static Expression<Func<TokenQuantityIndexRow, bool>> Code(string value)
     {
-        var bar = value.IndexOf('|', StringComparison.Ordinal);
-        if (bar < 0)
-        {
-            return r => r.Code == value;
-        }
-
-        var system = value[..bar];
-        var code = value[(bar + 1)..];
-        return code.Length == 0 ? r => r.System == system : r => r.System == system && r.Code == code;
+        var (system, code) = TokenValue.Parse(value);
+        return system is null ? r => r.Code == code
+            : code is null ? r => r.System == system
+            : r => r.System == system && r.Code == code;
     }
 }

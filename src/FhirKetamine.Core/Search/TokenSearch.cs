@@ -78,16 +78,9 @@ internal static class TokenSearch
 
     internal static Expression<Func<TokenIndexRow, bool>> Value(string value)
     {
-        var bar = value.IndexOf('|', StringComparison.Ordinal);
-        if (bar < 0)
-        {
-            return t => t.Code == value;
-        }
-
-        var system = value[..bar];
-        var code = value[(bar + 1)..];
-        return code.Length == 0
-            ? t => t.System == system
+        var (system, code) = TokenValue.Parse(value);
+        return system is null ? t => t.Code == code
+            : code is null ? t => t.System == system
             : t => t.System == system && t.Code == code;
     }
 }
