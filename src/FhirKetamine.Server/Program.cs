@@ -1,4 +1,5 @@
 using FhirKetamine.Core;
+using FhirKetamine.Core.Validation;
 using FhirKetamine.Server;
 using FhirKetamine.Server.Audit;
 using FhirKetamine.Server.Errors;
@@ -23,6 +24,13 @@ if (args is ["smart", "new-client", .. var clientArgs])
 }
 
 var builder = WebApplication.CreateBuilder(args);
+if (!string.Equals(builder.Configuration["Validation:Mode"], nameof(ValidationMode.Off), StringComparison.OrdinalIgnoreCase))
+{
+    // Core R4 is indexed while the host builds, migrates and loads the IG package: the validator warm-up that
+    // readiness waits for starts after all that and would otherwise begin with it.
+    CoreSpecification.Preload();
+}
+
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.MaxRequestBodyBytes());
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<OperationOutcomeExceptionHandler>();

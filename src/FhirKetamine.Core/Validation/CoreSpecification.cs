@@ -50,6 +50,9 @@ public sealed class CoreSpecification
     /// <summary>The process-wide core specification, indexed on first use.</summary>
     public static CoreSpecification Instance => Loaded.Value;
 
+    /// <summary>Starts indexing on a pool thread (once per process), so that it overlaps whatever the caller does next.</summary>
+    public static void Preload() => _ = Task.Run(() => Loaded.Value);
+
     /// <summary>Resolves core resources by canonical (<c>url|version</c>) or by <c>Type/id</c>, parsing each on first use.</summary>
     public CoreResolver Resolver { get; }
 
