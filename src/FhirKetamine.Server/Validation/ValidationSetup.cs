@@ -22,27 +22,28 @@ internal static class ValidationSetup
 }
 
 /// <summary>
-/// Compiles the core and custom schemas in the background once the host has started; first loads the UCUM system
-/// (~0.6 s), which indexing every vital sign needs whatever the validation mode, so the first reading does not pay it.
+/// Compiles the core and custom schemas in the background once the host has started and, beside it, loads the UCUM
+/// system (~0.6 s), which indexing every vital sign needs whatever the validation mode, so the first reading does not
+/// pay it. Readiness waits for the validator only, so the UCUM load does not run before it.
 /// </summary>
 internal sealed partial class ValidationWarmUp(ResourceValidator validator, UcumCanonicalizer ucum, ILogger<ValidationWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Run(() => ucum.Canonical("/min"), stoppingToken);
-        if (validator.Mode == ValidationMode.Off)
+        var units = Task.Run(() => ucum.Canonical("/min"), stoppingToken);
+        if (validator.Mode != ValidationMode.Off)
         {
-            return;
+            try
+            {
+                await validator.WarmUpAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogWarmUpFailed(logger, ex);
+            }
         }
 
-        try
-        {
-            await validator.WarmUpAsync(stoppingToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogWarmUpFailed(logger, ex);
-        }
+        await units;
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "Validator warm-up failed; /health/ready stays unhealthy")]
