@@ -50,6 +50,7 @@ builder.Services.AddHealthChecks().AddDbContextCheck<FhirKetamine.Core.Storage.F
 
 var app = builder.Build();
 await app.Services.MigrateFhirStorageAsync(app.Lifetime.ApplicationStopping);
+app.Services.StartValidatorWarmUp(app.Lifetime.ApplicationStopping);
 await app.Services.LoadStoredSearchParametersAsync(app.Lifetime.ApplicationStopping);
 app.UseExceptionHandler();
 app.UseStatusCodePages(OperationOutcomeExceptionHandler.WriteStatusCodeAsync);

@@ -32,6 +32,7 @@ public sealed partial class ResourceValidator(
     private readonly SemaphoreSlim _rebuildGate = new(1, 1);
     private ValidationContext? _context;
     private Task<ValidationContext>? _initial;
+    private Task? _warmUp;
     private (string Key, string Fingerprint, ValidationContext Base, ValidationContext Candidate)? _candidate;
 
     // The newest stored version handed over per conformance resource (under _rebuildGate): a write and the
@@ -143,9 +144,18 @@ public sealed partial class ResourceValidator(
 
     /// <summary>
     /// Builds the first context and compiles every custom profile, single-threaded, then reports warm
-    /// (<see cref="IsWarm"/>) and goes on compiling every other core resource type.
+    /// (<see cref="IsWarm"/>) and goes on compiling every other core resource type. Runs once: a second call
+    /// returns the first one's task (start-up begins it as soon as the store is ready; the hosted service awaits it).
     /// </summary>
-    public async Task WarmUpAsync(CancellationToken ct)
+    public Task WarmUpAsync(CancellationToken ct)
+    {
+        lock (_initialGate)
+        {
+            return _warmUp ??= WarmUpOnceAsync(ct);
+        }
+    }
+
+    private async Task WarmUpOnceAsync(CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         var context = await ContextAsync(ct);

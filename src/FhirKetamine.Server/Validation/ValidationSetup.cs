@@ -19,6 +19,19 @@ internal static class ValidationSetup
         services.AddHealthChecks().AddCheck<ValidatorReadyCheck>("validator", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>
+    /// Starts the validator warm-up as soon as the store is migrated and the IG package loaded, so that it overlaps
+    /// the rest of start-up instead of beginning when the host has started (<see cref="ValidationWarmUp"/> awaits it).
+    /// </summary>
+    public static void StartValidatorWarmUp(this IServiceProvider services, CancellationToken stopping)
+    {
+        var validator = services.GetRequiredService<ResourceValidator>();
+        if (validator.Mode != ValidationMode.Off)
+        {
+            _ = validator.WarmUpAsync(stopping); // failures are logged by ValidationWarmUp, which awaits the same task
+        }
+    }
 }
 
 /// <summary>
