@@ -24,7 +24,7 @@ internal static class InstanceRules
     private static readonly HashSet<string> LinkSchemes = new(StringComparer.OrdinalIgnoreCase) { "http", "https", "ftp", "ftps", "mailto", "tel", "data" };
 
     /// <param name="resource">The resource to check.</param>
-    /// <param name="isValueSet">Whether a URL is a known ValueSet's canonical (<see cref="ValueSetUrls"/>); null to skip that rule.</param>
+    /// <param name="isValueSet">Whether a URL is a known ValueSet's canonical (<see cref="ValidationContext.IsValueSetUrl"/>); null to skip that rule.</param>
     public static IEnumerable<OperationOutcome.IssueComponent> Check(Resource resource, Func<string, bool>? isValueSet = null)
     {
         var scan = new Scan(isValueSet);

@@ -257,7 +257,7 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
-        outcome.Issue.AddRange(InstanceRules.Check(resource, ValueSetUrls.Of(context)));
+        outcome.Issue.AddRange(InstanceRules.Check(resource, context.IsValueSetUrl));
 
         return outcome;
     }

@@ -49,6 +49,7 @@ internal sealed class ValidationContext
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         Selector = ProfileSelector.From(Profiles.Values);
+        _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
     }
 
     public CoreSpecification Core { get; }
@@ -71,6 +72,22 @@ internal sealed class ValidationContext
     public ProfileSelector Selector { get; }
 
     public int CompiledSchemas => _schemaCache.Count;
+
+    /// <summary>
+    /// Whether <paramref name="url"/> is the canonical of a ValueSet this context knows (core or custom) and of no
+    /// CodeSystem: a <c>Coding.system</c> naming one names a value set, not a code system.
+    /// </summary>
+    public bool IsValueSetUrl(string url) => _valueSetUrls.Value.Contains(url);
+
+    private readonly Lazy<HashSet<string>> _valueSetUrls;
+
+    private static HashSet<string> ValueSetUrlsOf(CoreSpecification core, IEnumerable<Resource> custom)
+    {
+        var resources = custom.ToList();
+        var valueSets = core.CanonicalsOf("ValueSet").Concat(resources.OfType<ValueSet>().Select(r => r.Url).OfType<string>()).ToHashSet(StringComparer.Ordinal);
+        valueSets.ExceptWith(core.CanonicalsOf("CodeSystem").Concat(resources.OfType<CodeSystem>().Select(r => r.Url).OfType<string>()));
+        return valueSets;
+    }
 
     public static ValidationContext Build(CoreSpecification core, IEnumerable<ConformanceResource> custom, ValidationContext? previous = null) =>
         new(core, custom.GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal), previous);
