@@ -48,4 +48,36 @@ public sealed class KetaminePackageTests(FhirServerFactory factory) : IClassFixt
         Assert.Equal("Heart rate (clinic's own limits)", after.PreferredReportName);
         Assert.Equal("2", after.Meta!.VersionId);
     }
+
+    [Fact]
+    public async Task A_package_resource_stored_by_an_older_package_version_is_replaced_on_restart()
+    {
+        var thresholds = await (await _client.GetAsync("ObservationDefinition/oxygen-saturation-thresholds")).ReadAsync<ObservationDefinition>();
+        var tag = Assert.Single(thresholds.Meta!.Tag, t => t.System == PackageTagSystem);
+        tag.Code = "fhir-ketamine#0.0.1";
+        thresholds.PreferredReportName = "SpO2 (as an older package had it)";
+        using var put = await _client.PutAsync("ObservationDefinition/oxygen-saturation-thresholds", Fhir.Json(thresholds));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        await using var restarted = new FhirServerFactory(factory.Database) { OwnsDatabase = false };
+        var after = await (await restarted.CreateFhirClient().GetAsync("ObservationDefinition/oxygen-saturation-thresholds")).ReadAsync<ObservationDefinition>();
+
+        Assert.NotEqual("SpO2 (as an older package had it)", after.PreferredReportName);
+        Assert.NotEqual("fhir-ketamine#0.0.1", Assert.Single(after.Meta!.Tag, t => t.System == PackageTagSystem).Code);
+        Assert.Equal("3", after.Meta!.VersionId);
+    }
+
+    [Fact]
+    public async Task A_deleted_package_resource_comes_back_on_restart()
+    {
+        using var delete = await _client.DeleteAsync("ObservationDefinition/respiratory-rate-thresholds");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+
+        await using var restarted = new FhirServerFactory(factory.Database) { OwnsDatabase = false };
+        using var after = await restarted.CreateFhirClient().GetAsync("ObservationDefinition/respiratory-rate-thresholds");
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    private const string PackageTagSystem = "http://fhir-ketamine.org/fhir/CodeSystem/package";
 }
