@@ -33,7 +33,7 @@ public sealed class AuditLog(GroupCommitWriter writer, IOptions<GroupCommitOptio
 
         await using var scope = scopes.CreateAsyncScope();
         var rest = scope.ServiceProvider.GetRequiredService<ResourceInteractions>();
-        await rest.InTransactionAsync(() => rest.CreateInCurrentTransactionAsync(audit, CancellationToken.None), CancellationToken.None);
+        await rest.InTransactionAsync(null, () => rest.CreateInCurrentTransactionAsync(audit, CancellationToken.None), CancellationToken.None);
     }
 
     /// <summary>Stores an event inside the transaction of a write (the write hook's path).</summary>

@@ -74,6 +74,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
                 continue;
             }
 
+            var commits = access.Origin?.Commits ?? 0;
             try
             {
                 entries[i] = ToEntry(await rest.HandleAsync(request, ct), baseUrl);
@@ -82,6 +83,21 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
             {
                 db.ChangeTracker.Clear();
                 entries[i] = Failed(ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Entries are independent: one entry's failure is its own answer, not the batch's, whose earlier
+                // entries may be stored already (a 5xx for the whole Bundle would invite the client to repeat them).
+                db.ChangeTracker.Clear();
+                LogEntryFailed(logger, i, access.Origin?.RequestId, ex);
+                var stored = (access.Origin?.Commits ?? 0) > commits;
+                entries[i] = Failed(
+                    stored ? new FhirException(HttpStatusCode.InternalServerError, OperationOutcome.IssueType.Exception,
+                        $"This entry's write was committed (stored), but the server failed before it could answer. Read the resource before repeating it. Quote request id {access.Origin?.RequestId} to the operator.")
+                    : Storage.DatabaseErrors.IsBusy(ex) ? new FhirException(HttpStatusCode.ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                        "The database was busy; nothing of this entry was stored. Retry it.")
+                    : new FhirException(HttpStatusCode.InternalServerError, OperationOutcome.IssueType.Exception,
+                        $"The server failed to process this entry; nothing of it was stored. Quote request id {access.Origin?.RequestId} to the operator."));
             }
         }
 
@@ -149,6 +165,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         RejectDuplicateTargets(requests);
         var validated = await ValidateEntriesAsync(bundle, requests, ct);
         var responses = new FhirResponse[requests.Length];
+        var audited = access.Origin?.AuditedWrites ?? 0;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
@@ -175,6 +192,10 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
             }
 
             await transaction.CommitAsync(ct);
+            if (access.Origin is { } origin && origin.AuditedWrites > audited)
+            {
+                origin.WritesCommitted(); // from here on, no error may say that nothing was stored
+            }
         }
         catch
         {
@@ -418,6 +439,9 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
 
         return new FhirException(ex.Status, ex.Outcome);
     }
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Batch entry {Index} of request {RequestId} failed")]
+    private static partial void LogEntryFailed(ILogger logger, int index, string? requestId, Exception exception);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Transaction of {Count} entries committed")]
     private static partial void LogTransaction(ILogger logger, int count);

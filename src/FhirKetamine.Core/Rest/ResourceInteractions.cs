@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 
+using FhirKetamine.Core.Audit;
 using FhirKetamine.Core.Rest.Patching;
 using FhirKetamine.Core.Search;
 using FhirKetamine.Core.Smart;
@@ -140,7 +141,7 @@ public sealed partial class ResourceInteractions(
         var pending = await PrepareValidatedAsync(request, ct);
         var response = UsesWriter
             ? await writer.SubmitAsync(pending.Job)
-            : await InTransactionAsync(async () =>
+            : await InTransactionAsync(request.Access.Origin, async () =>
             {
                 if (request.IfNoneExist is not null)
                 {
@@ -185,6 +186,7 @@ public sealed partial class ResourceInteractions(
             { Interaction: Interaction.Update, IsConditional: true } => new WriteJob((rest, c) => rest.ConditionalUpdateValidatedAsync(request, c)),
             _ => new WriteJob((rest, c) => rest.UpdateValidatedAsync(request, c)),
         };
+        job.Origin = request.Access.Origin;
         return new PendingWrite(job, validated);
     }
 
@@ -492,7 +494,7 @@ public sealed partial class ResourceInteractions(
     public async Task<FhirResponse> PatchAsync(FhirRequest request, CancellationToken ct)
     {
         OperationOutcome? validated = null;
-        var response = await InTransactionAsync(async () =>
+        var response = await InTransactionAsync(request.Access.Origin, async () =>
         {
             var (current, id, patched) = await PatchedAsync(request, ct);
 
@@ -574,7 +576,7 @@ public sealed partial class ResourceInteractions(
 
     public async Task<FhirResponse> DeleteAsync(FhirRequest request, CancellationToken ct)
     {
-        var response = await InTransactionAsync(() => DeleteCurrentAsync(request, ct), ct);
+        var response = await InTransactionAsync(request.Access.Origin, () => DeleteCurrentAsync(request, ct), ct);
         if (ConformanceResource.IsConformance(request.ResourceType) && request.Id is { } id)
         {
             await validator.ConformanceChangedAsync(request.ResourceType!, id, response.VersionId, null, ct);
@@ -602,7 +604,7 @@ public sealed partial class ResourceInteractions(
         return await WriteAsync(request, current, type, id, null, "DELETE", HttpStatusCode.NoContent, ct);
     }
 
-    public Task<FhirResponse> ConditionalDeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(async () =>
+    public Task<FhirResponse> ConditionalDeleteAsync(FhirRequest request, CancellationToken ct) => InTransactionAsync(request.Access.Origin, async () =>
     {
         var type = request.ResourceType!;
         var matches = await MatchKeysAsync(type, request.Parameters, 2, ct);
@@ -618,19 +620,29 @@ public sealed partial class ResourceInteractions(
         }
     }, ct);
 
-    /// <summary>Runs <paramref name="work"/> in a new transaction, or in the caller's if one is open (a transaction Bundle).</summary>
-    internal async Task<FhirResponse> InTransactionAsync(Func<Task<FhirResponse>> work, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a new transaction, or in the caller's if one is open (a transaction Bundle: its
+    /// owner commits, and tells <paramref name="origin"/>). When the commit holds audited writes of the request, the
+    /// request's <see cref="RequestOrigin"/> learns that they are stored.
+    /// </summary>
+    internal async Task<FhirResponse> InTransactionAsync(RequestOrigin? origin, Func<Task<FhirResponse>> work, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is not null)
         {
             return await work();
         }
 
+        var audited = origin?.AuditedWrites ?? 0;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
             var response = await work();
             await transaction.CommitAsync(ct);
+            if (origin is not null && origin.AuditedWrites > audited)
+            {
+                origin.WritesCommitted();
+            }
+
             return response;
         }
         catch

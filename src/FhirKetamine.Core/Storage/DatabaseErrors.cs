@@ -24,4 +24,26 @@ public static class DatabaseErrors
 
         return false;
     }
+
+    /// <summary>
+    /// A transient error, or SQLite's busy (5) or locked (6) after its busy timeout: the database refused the work, so
+    /// the transaction it ran in rolled back, and the client may retry.
+    /// </summary>
+    public static bool IsBusy(Exception exception)
+    {
+        if (IsTransient(exception))
+        {
+            return true;
+        }
+
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -181,6 +181,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             }
             else
             {
+                if (group[k].Origin is { AuditedWrites: > 0 } origin)
+                {
+                    origin.WritesCommitted(); // before the request thread resumes
+                }
+
                 group[k].Complete(results[k].Response!);
             }
         }
@@ -342,6 +347,9 @@ public sealed class WriteJob(Func<ResourceInteractions, CancellationToken, Task<
 
     /// <summary>For creates: id, JSON and index rows made on the request thread.</summary>
     public PreparedCreate? Prepared { get; } = prepared;
+
+    /// <summary>The HTTP request the job writes for, told after the commit that its writes are stored (null: no request).</summary>
+    public Audit.RequestOrigin? Origin { get; internal set; }
 
     public Task<FhirResponse> Completion => _completion.Task;
 

@@ -23,7 +23,7 @@ namespace FhirKetamine.Server.Audit;
 /// The AuditEvent commits before the first byte of the response (<see cref="AuditLog"/>), so a response a client
 /// received is audited even if the server dies right after; a request that fails to store its audit fails (503).
 /// </summary>
-internal static class FhirAudit
+internal static partial class FhirAudit
 {
     private const string Key = "FhirKetamine.Audit";
 
@@ -97,15 +97,24 @@ internal static class FhirAudit
         {
             await log.RecordAsync(record);
         }
-        catch (FhirException)
+        catch (Exception ex) when (ex is FhirException or InvalidOperationException or System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException)
         {
-            throw Unaudited();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException)
-        {
+            if (access.Origin is { Committed: true })
+            {
+                // A batch or transaction whose writes are stored, each with its own AuditEvent and Provenance: refusing
+                // the answer now would not undo them, only make the client retry them. The request-level event is lost.
+                LogUnauditedAfterCommit(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FhirAudit).FullName!),
+                    ex, subtype, http.TraceIdentifier);
+                return;
+            }
+
             throw Unaudited();
         }
     }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error,
+        Message = "The {Subtype} AuditEvent of request {RequestId} could not be stored; its writes were already committed (each audited in its own transaction), so the request is answered")]
+    private static partial void LogUnauditedAfterCommit(ILogger logger, Exception exception, string subtype, string requestId);
 
     private static FhirException Unaudited() => new(HttpStatusCode.ServiceUnavailable, OperationOutcome.IssueType.Transient,
         "The access could not be audited, so it was not answered. Retry the request.");

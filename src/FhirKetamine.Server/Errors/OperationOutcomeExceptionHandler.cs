@@ -2,6 +2,7 @@ using System.Net;
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Storage;
 using FhirKetamine.Server.Rest;
+using FhirKetamine.Server.Smart;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -23,11 +24,22 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
                 Outcomes.Error(OperationOutcome.IssueType.TooCostly, "The request body is larger than this server accepts (Fhir:MaxRequestBodyBytes).")),
             BadHttpRequestException bad => ((HttpStatusCode)bad.StatusCode, Outcomes.Error(OperationOutcome.IssueType.Invalid, "The HTTP request is malformed.")),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => ((HttpStatusCode)499, Outcomes.Error(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
-            _ when DatabaseErrors.IsTransient(exception) || IsSqliteBusy(exception) => (HttpStatusCode.ServiceUnavailable, Outcomes.Error(OperationOutcome.IssueType.Transient,
+            _ when DatabaseErrors.IsBusy(exception) => (HttpStatusCode.ServiceUnavailable, Outcomes.Error(OperationOutcome.IssueType.Transient,
                 "The database is busy; nothing was stored. Retry the request.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Error(OperationOutcome.IssueType.Exception,
                 $"The server failed to process the request. Quote request id {http.TraceIdentifier} to the operator.")),
         };
+
+        if (status != (HttpStatusCode)499 && http.TryAccess()?.Origin is { Committed: true })
+        {
+            // The error came after a commit (an audit that could not be stored, a response that could not be built):
+            // "nothing was stored, retry" would make a client repeat writes that are stored.
+            LogFailedAfterCommit(logger, exception, http.Request.Method, http.Request.Path, http.TraceIdentifier);
+            await WriteAsync(http, HttpStatusCode.InternalServerError, Outcomes.Error(OperationOutcome.IssueType.Exception,
+                $"The writes of this request were committed (stored), but the server failed before it could answer. " +
+                $"Read the resources before repeating the request. Quote request id {http.TraceIdentifier} to the operator."));
+            return true;
+        }
 
         if (status == HttpStatusCode.ServiceUnavailable)
         {
@@ -50,20 +62,6 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
 
         await WriteAsync(http, status, outcome);
         return true;
-    }
-
-    /// <summary>SQLITE_BUSY (5) or SQLITE_LOCKED (6) after the busy timeout: the client may retry.</summary>
-    private static bool IsSqliteBusy(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Status codes produced without an exception (405 from routing, 404 with no route) also get an OperationOutcome.</summary>
@@ -98,6 +96,9 @@ internal sealed partial class OperationOutcomeExceptionHandler(ILogger<Operation
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "{Method} {Path} failed after its writes were committed (request {RequestId}); answered 500 saying so")]
+    private static partial void LogFailedAfterCommit(ILogger logger, Exception exception, string method, string path, string requestId);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "{Method} {Path} answered 503 (request {RequestId}): {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string method, string path, string requestId, string reason);
