@@ -5,15 +5,20 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props FhirKetamine.sln ./
 COPY src/FhirKetamine.Core/FhirKetamine.Core.csproj src/FhirKetamine.Core/
 COPY src/FhirKetamine.Storage.Sqlite/FhirKetamine.Storage.Sqlite.csproj src/FhirKetamine.Storage.Sqlite/
+COPY src/FhirKetamine.Storage.Postgres/FhirKetamine.Storage.Postgres.csproj src/FhirKetamine.Storage.Postgres/
 COPY src/FhirKetamine.Server/FhirKetamine.Server.csproj src/FhirKetamine.Server/
-RUN dotnet restore src/FhirKetamine.Server/FhirKetamine.Server.csproj
+# ReadyToRun (precompiled native code beside the IL): a start JIT-compiles far less. Measured on 2 cores (bench/README.md,
+# "Time to ready"): ready in 3.2 s instead of 7.3 s on second starts, same load. Hot methods are still re-JITted at
+# tier 1 with PGO, so steady-state throughput is unchanged. RID: linux-x64, or linux-arm64 on ARM hosts.
+ARG RID=linux-x64
+RUN dotnet restore src/FhirKetamine.Server/FhirKetamine.Server.csproj -r $RID
 # The Progress app (src/FhirKetamine.WebApp) is built by the server project with npm.
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 COPY src/ src/
 COPY profiles/package/ profiles/package/
 COPY examples/journey/ examples/journey/
 COPY examples/demo/ examples/demo/
-RUN dotnet publish src/FhirKetamine.Server/FhirKetamine.Server.csproj -c Release -o /app --no-restore
+RUN dotnet publish src/FhirKetamine.Server/FhirKetamine.Server.csproj -c Release -r $RID --self-contained false -p:PublishReadyToRun=true -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -30,7 +30,8 @@ const string Usage = """
     --server-url is given; it only ever targets loopback addresses, and every loop is bounded in time.
     """;
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+// Anywhere: "load --help" once started a full run (and the two-hour 1M prefill) because options are not declared per command.
+if (args.Length == 0 || args.Any(a => a is "-h" or "--help" or "help"))
 {
     Console.WriteLine(Usage);
     return 0;
