@@ -228,6 +228,9 @@ public sealed partial class ResourceValidator(
         // Unknown meta.profiles are reported above, once and by name; the validator skips them.
         var settings = new ValidationSettings
         {
+            // What every other FHIRPath user in the validator falls back to anyway; without it each run's slice-discriminator
+            // cache builds a new SymbolTable (its compiled paths still live for one run only: bench/README.md, steady state).
+            FhirPathCompiler = FhirPathValidator.DefaultCompiler,
             SelectValidationProfiles = (location, original, _, _) =>
             {
                 var known = original.Where(p => context.Knows(p.ToString())).ToArray();
