@@ -117,7 +117,8 @@ public static class AuditEvents
         yield return new AuditEvent.AgentComponent
         {
             Type = new CodeableConcept { Coding = [AuditCodes.DestinationRole] },
-            Who = new ResourceReference { Display = ServerName, Identifier = new Identifier("urn:ietf:rfc:3986", baseUrl) },
+            // Software is a Device in FHIR (as the SMART clients are): typed, it is not taken for a patient by AuditEvent.patient.
+            Who = new ResourceReference { Type = "Device", Display = ServerName, Identifier = new Identifier("urn:ietf:rfc:3986", baseUrl) },
             Requestor = false,
             Network = new AuditEvent.NetworkComponent { Address = baseUrl, Type = AuditEvent.AuditEventAgentNetworkType.N5 },
         };

@@ -36,9 +36,26 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 Add(entries, type, parameter, value);
             }
         }
+
+        // Two elements with the same value (an AuditEvent's entities of one type, a name given twice) need one row: a
+        // second changes no search, sort or count, and costs an insert into a B-tree of millions of rows.
+        Dedupe(entries.Tokens, r => (r.ParamName, r.System, r.Code, r.Text));
+        Dedupe(entries.Strings, r => (r.ParamName, r.Normalized, r.Exact));
+        Dedupe(entries.References, r => (r.ParamName, r.TargetType, r.TargetId));
 #endif
 
         return entries;
+    }
+
+    private static void Dedupe<TRow, TKey>(List<TRow> rows, Func<TRow, TKey> key)
+    {
+        if (rows.Count < 2)
+        {
+            return;
+        }
+
+        var seen = new HashSet<TKey>();
+        rows.RemoveAll(row => !seen.Add(key(row)));
     }
 
     private void Add(IndexEntries entries, string type, SearchParameterInfo p, Base value)

@@ -53,6 +53,24 @@ public sealed class AuditRecordsTests
         Assert.Equal("req-1", audit.Entity[2].What.Identifier.Value);
     }
 
+    [Fact]
+    public void The_audit_event_is_found_by_its_patient_and_not_by_the_server_or_the_client_it_names()
+    {
+        var audit = AuditEvents.Build(new AuditRecord(Clinician, "create", AuditEvent.AuditEventAction.C, 201)
+        {
+            Recorded = DateTimeOffset.UtcNow,
+            Patients = ["p1"],
+            Resources = ["Observation/o1/_history/1"],
+            BaseUrl = "http://localhost/fhir",
+        });
+
+        var entries = new FhirKetamine.Core.Search.SearchIndexer(new FhirKetamine.Core.Search.SearchParameterRegistry(), new FhirKetamine.Core.Search.UcumCanonicalizer()).Extract(audit);
+
+        Assert.Equal(["p1"], entries.References.Where(r => r.ParamName == "patient").Select(r => r.TargetId));
+        Assert.DoesNotContain(entries.Tokens, t => t.ParamName == "patient:identifier" && t.Code == "http://localhost/fhir");
+        Assert.Contains(entries.Tokens, t => t.ParamName == "agent:identifier" && t.Code == "http://localhost/fhir"); // still found as an agent
+    }
+
     [Theory]
     [InlineData(401, AuditEvent.AuditEventOutcome.N4)]
     [InlineData(404, AuditEvent.AuditEventOutcome.N4)]

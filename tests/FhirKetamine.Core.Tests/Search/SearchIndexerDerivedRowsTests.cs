@@ -96,4 +96,22 @@ public sealed class SearchIndexerDerivedRowsTests
 
         Assert.Equal(["subject:identifier"], names);
     }
+
+    [Fact]
+    public void Equal_values_in_two_elements_give_one_row()
+    {
+        var observation = new Observation
+        {
+            Code = new CodeableConcept { Coding = [new Coding("http://loinc.org", "8867-4"), new Coding("http://loinc.org", "8867-4")] },
+            Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
+            Subject = new ResourceReference("Patient/p1"),
+            Performer = [new ResourceReference("Patient/p1"), new ResourceReference("Patient/p1")],
+        };
+
+        var entries = _indexer.Extract(observation);
+
+        Assert.Single(entries.Tokens, t => t.ParamName == "code" && t.Code == "8867-4");
+        Assert.Single(entries.References, r => r.ParamName == "performer" && r.TargetId == "p1");
+        Assert.Single(entries.References, r => r.ParamName == "subject" && r.TargetId == "p1"); // other parameters keep theirs
+    }
 }
