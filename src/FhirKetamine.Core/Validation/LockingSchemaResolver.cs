@@ -8,7 +8,9 @@ namespace FhirKetamine.Core.Validation;
 
 /// <summary>
 /// The shared compiled-schema cache: hits are lock-free reads of the dictionary; a miss compiles under one
-/// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3).
+/// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3). Each compiled
+/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>) before it enters the cache, so no
+/// thread ever sees a schema without them.
 /// <para>
 /// The lock is process-wide, not per context: every context compiles from the same core R4 StructureDefinition
 /// instances (<see cref="CoreSpecification"/>), and compiling annotates them. Two contexts compiling at once (a
@@ -21,6 +23,9 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
 {
     private static readonly Lock Compile = new();
 
+    /// <summary>Per schema URL: whether validating against it may read a reference's target (transitively).</summary>
+    private readonly ConcurrentDictionary<string, bool> _readsTargets = new(StringComparer.Ordinal);
+
     public ElementSchema? GetSchema(Canonical schemaUri)
     {
         if (cache.TryGetValue(schemaUri, out var schema))
@@ -30,7 +35,68 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
 
         lock (Compile)
         {
-            return compiler.GetSchema(schemaUri);
+            if (cache.TryGetValue(schemaUri, out schema))
+            {
+                return schema;
+            }
+
+            var compiled = compiler.GetSchema(schemaUri);
+            if (compiled is not null)
+            {
+                compiled = ReferenceTargets.Rewrite(compiled);
+            }
+
+            cache[schemaUri] = compiled;
+            return compiled;
         }
+    }
+
+    /// <summary>
+    /// Whether validating against <paramref name="url"/> may need a reference's target read from the store: one of its
+    /// reference checks, or one of a schema it refers to, has a <c>targetProfile</c> beyond a core type. Core never does.
+    /// </summary>
+    public bool ReadsTargets(string url)
+    {
+        url = ReferenceTargets.WithoutVersion(url);
+        if (ReferenceTargets.IsCoreType(url))
+        {
+            return false;
+        }
+
+        if (_readsTargets.TryGetValue(url, out var known))
+        {
+            return known;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([url]);
+        var reads = false;
+        while (!reads && pending.TryPop(out var next))
+        {
+            if (ReferenceTargets.IsCoreType(next) || !seen.Add(next))
+            {
+                continue;
+            }
+
+            ElementSchema? schema;
+            try
+            {
+                schema = GetSchema(new Canonical(next));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                continue; // a schema that does not compile reads nothing; validation reports it
+            }
+
+            var references = new List<string>();
+            reads = schema is not null && ReferenceTargets.ReadsTargets(schema, references);
+            foreach (var reference in references)
+            {
+                pending.Push(reference);
+            }
+        }
+
+        _readsTargets[url] = reads;
+        return reads;
     }
 }

@@ -43,7 +43,7 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, _schemaCache), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver), _schemaCache);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
@@ -64,7 +64,7 @@ internal sealed class ValidationContext
     /// <summary>The ValueSet expander and code validator over <see cref="Resolver"/>: core R4, the IG and the API's ValueSets and CodeSystems.</summary>
     public LocalTerminologyService LocalTerminology { get; }
 
-    public IElementSchemaResolver Schemas { get; }
+    public LockingSchemaResolver Schemas { get; }
 
     /// <summary>The custom StructureDefinitions by canonical URL.</summary>
     public IReadOnlyDictionary<string, StructureDefinition> Profiles { get; }
