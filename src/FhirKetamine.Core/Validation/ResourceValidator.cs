@@ -26,7 +26,8 @@ public sealed partial class ResourceValidator(
     IOptions<ValidationOptions> options,
     IConformanceStore store,
     FhirSerialization fhir,
-    ILogger<ResourceValidator> logger)
+    ILogger<ResourceValidator> logger,
+    Search.UcumCanonicalizer? ucum = null)
 {
     private readonly Lock _initialGate = new();
     private readonly SemaphoreSlim _rebuildGate = new(1, 1);
@@ -404,7 +405,7 @@ public sealed partial class ResourceValidator(
         }
 
         custom.AddRange((await store.LoadAsync(ct)).Select(r => ConformanceResource.Of(r, x => fhir.ToJson(x))));
-        var context = ValidationContext.Build(core, custom);
+        var context = ValidationContext.Build(core, custom, ucum: ucum);
         Volatile.Write(ref _context, context);
         return context;
     }
