@@ -23,8 +23,8 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
 {
     private static readonly Lock Compile = new();
 
-    /// <summary>Per schema URL: whether validating against it may read a reference's target (transitively).</summary>
-    private readonly ConcurrentDictionary<string, bool> _readsTargets = new(StringComparer.Ordinal);
+    /// <summary>Per schema URL: where validating against it may read a reference's target (<see cref="ReadingPaths"/>).</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string[]>?> _readingPaths = new(StringComparer.Ordinal);
 
     public ElementSchema? GetSchema(Canonical schemaUri)
     {
@@ -52,51 +52,68 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
     }
 
     /// <summary>
-    /// Whether validating against <paramref name="url"/> may need a reference's target read from the store: one of its
-    /// reference checks, or one of a schema it refers to, has a <c>targetProfile</c> beyond a core type. Core never does.
+    /// Where in an instance validating against <paramref name="url"/> may read a reference's target: the element
+    /// paths of its reference checks whose <c>targetProfile</c> is more than a core type (empty: nowhere, as for every
+    /// core definition); null when such a check is in a schema it refers to (an extension, a data type profile) or in
+    /// a subschema, whose place in the instance is not known here.
     /// </summary>
-    public bool ReadsTargets(string url)
+    public IReadOnlyList<string[]>? ReadingPaths(string url)
     {
         url = ReferenceTargets.WithoutVersion(url);
         if (ReferenceTargets.IsCoreType(url))
         {
-            return false;
+            return [];
         }
 
-        if (_readsTargets.TryGetValue(url, out var known))
+        if (_readingPaths.TryGetValue(url, out var known))
         {
             return known;
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([url]);
-        var reads = false;
-        while (!reads && pending.TryPop(out var next))
+        var own = new List<string[]?>();
+        var references = new List<string>();
+        if (Schema(url) is { } schema)
         {
-            if (ReferenceTargets.IsCoreType(next) || !seen.Add(next))
+            ReferenceTargets.ReadingPaths(schema, own, references);
+        }
+
+        IReadOnlyList<string[]>? result = own.Any(p => p is null) ? null : own.OfType<string[]>().ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { url };
+        var pending = new Stack<string>(references);
+        while (result is not null && pending.TryPop(out var next))
+        {
+            if (ReferenceTargets.IsCoreType(next) || !seen.Add(next) || Schema(next) is not { } referred)
             {
                 continue;
             }
 
-            ElementSchema? schema;
-            try
+            var paths = new List<string[]?>();
+            var further = new List<string>();
+            ReferenceTargets.ReadingPaths(referred, paths, further);
+            if (paths.Count > 0)
             {
-                schema = GetSchema(new Canonical(next));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                continue; // a schema that does not compile reads nothing; validation reports it
+                result = null;
             }
 
-            var references = new List<string>();
-            reads = schema is not null && ReferenceTargets.ReadsTargets(schema, references);
-            foreach (var reference in references)
+            foreach (var reference in further)
             {
                 pending.Push(reference);
             }
         }
 
-        _readsTargets[url] = reads;
-        return reads;
+        _readingPaths[url] = result;
+        return result;
+    }
+
+    private ElementSchema? Schema(string url)
+    {
+        try
+        {
+            return GetSchema(new Canonical(url));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null; // a schema that does not compile reads nothing; validation reports it
+        }
     }
 }

@@ -33,9 +33,10 @@ internal static class ReferenceTargets
     public static bool MayRead => Reading.Value;
 
     /// <summary><paramref name="schema"/> with every reference check wrapped.</summary>
-    public static ElementSchema Rewrite(ElementSchema schema) => (ElementSchema)RewriteAny(schema);
+    public static ElementSchema Rewrite(ElementSchema schema) => (ElementSchema)RewriteAny(schema, []);
 
-    private static IAssertion RewriteAny(IAssertion assertion)
+    /// <summary><paramref name="path"/>: the element names from the schema's root; null inside a subschema (a contentReference's, used from several places).</summary>
+    private static IAssertion RewriteAny(IAssertion assertion, string[]? path)
     {
         switch (assertion)
         {
@@ -47,40 +48,73 @@ internal static class ReferenceTargets
                     Collect(c.Schema, profiles);
                 }
 
-                return new TargetCheckedReference(check, [.. cases.Select(c => c.Type)], coreOnly ? null : [.. profiles]);
+                return new TargetCheckedReference(check, [.. cases.Select(c => c.Type)], coreOnly ? null : [.. profiles], path);
             case IAssertionContainer container:
-                return container.WithChildren((_, child) => RewriteAny(child));
+                return container.WithChildren((step, child) => RewriteAny(child, step.Kind switch
+                {
+                    AssertionStepKind.Child when path is not null && step.ElementName is { } name => [.. path, name],
+                    AssertionStepKind.Subschema => null,
+                    _ => path,
+                }));
             default:
                 return assertion;
         }
     }
 
     /// <summary>
-    /// Whether one of <paramref name="schema"/>'s reference checks reads its target; <paramref name="references"/>
-    /// collects the other schemas it refers to.
+    /// Where in an instance <paramref name="schema"/>'s reference checks read their targets: the element paths (names
+    /// from the root) into <paramref name="paths"/>, a null entry for a check whose place is not known (inside a
+    /// subschema); <paramref name="references"/> collects the other schemas it refers to.
     /// </summary>
-    public static bool ReadsTargets(IAssertion schema, ICollection<string> references)
+    public static void ReadingPaths(IAssertion schema, List<string[]?> paths, ICollection<string> references)
     {
         switch (schema)
         {
             case TargetCheckedReference check:
-                return check.ReadsTarget;
+                if (check.ReadsTarget)
+                {
+                    paths.Add(check.Path);
+                }
+
+                break;
             case SchemaReferenceValidator reference:
                 references.Add(WithoutVersion(reference.SchemaUri.ToString()));
-                return false;
+                break;
             case IAssertionContainer container:
                 foreach (var (_, child) in container.Children())
                 {
-                    if (ReadsTargets(child, references))
-                    {
-                        return true;
-                    }
+                    ReadingPaths(child, paths, references);
                 }
 
-                return false;
-            default:
-                return false;
+                break;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="resource"/> has a value at <paramref name="path"/> (element names from the root; a
+    /// choice element matches its typed name, <c>valueReference</c> or <c>value[x]</c>).
+    /// </summary>
+    public static bool HasValueAt(Base resource, string[] path)
+    {
+        IEnumerable<Base> level = [resource];
+        foreach (var name in path)
+        {
+            level = level.SelectMany(node => node.EnumerateElements()
+                .Where(e => Matches(e.Key, name))
+                .SelectMany(e => e.Value switch
+                {
+                    Base single => [single],
+                    IEnumerable<Base> many => many,
+                    _ => [],
+                })).ToList();
+        }
+
+        return level.Any();
+
+        static bool Matches(string element, string name) =>
+            element == name
+            || (name.EndsWith("[x]", StringComparison.Ordinal) && element == name[..^3])
+            || (name.Length > element.Length && name.StartsWith(element, StringComparison.Ordinal) && char.IsUpper(name[element.Length]));
     }
 
     /// <summary>Whether <paramref name="url"/> is the core definition of a resource or data type (whose references target core types only).</summary>
@@ -134,11 +168,13 @@ internal static class ReferenceTargets
     /// store is validated against; a target failing them is one error at the reference (as in the HL7 validator), its
     /// own issues information under it, not errors at paths of the resource being validated.
     /// </summary>
-    private sealed class TargetCheckedReference(ReferencedInstanceValidator inner, string[] targetTypes, string[]? targetProfiles) : IValidatable
+    private sealed class TargetCheckedReference(ReferencedInstanceValidator inner, string[] targetTypes, string[]? targetProfiles, string[]? path) : IValidatable
     {
         private readonly bool readsTarget = targetProfiles is not null;
 
         public bool ReadsTarget => readsTarget;
+
+        public string[]? Path => path;
 
         public ResultReport Validate(PocoNode input, ValidationSettings vc, ValidationState state)
         {
