@@ -20,7 +20,7 @@ internal sealed class ReferenceTargetResolver(IConformanceStore store, Resource 
 
     private readonly ConcurrentDictionary<string, Task<Resource?>> _read = new(StringComparer.Ordinal);
 
-    /// <summary>The references this resolver declined (not its to read), whose "Cannot resolve" issue is noise.</summary>
+    /// <summary>The references this resolver declined (not its to read) or did not find, whose "Cannot resolve" issue is noise.</summary>
     public ConcurrentDictionary<string, bool> Declined { get; } = new(StringComparer.Ordinal);
 
     public async Task<object?> ResolveAsync(string reference)
@@ -46,7 +46,15 @@ internal sealed class ReferenceTargetResolver(IConformanceStore store, Resource 
         }
 
         var parts = key.Split('/');
-        return await _read.GetOrAdd(key, _ => store.ReadAsync(parts[0], parts[1], ct));
+        var target = await _read.GetOrAdd(key, _ => store.ReadAsync(parts[0], parts[1], ct));
+        if (target is null)
+        {
+            // Not stored (yet): nothing to check against the profile. Referential integrity is not the validator's
+            // rule here (a transaction or a device may write the target later), so this stays silent, as before.
+            Declined[reference] = true;
+        }
+
+        return target;
     }
 
     /// <summary><c>Type/id</c> of a versionless RESTful reference to this server; null otherwise.</summary>
