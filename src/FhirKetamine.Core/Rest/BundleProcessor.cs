@@ -227,7 +227,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
 
             try
             {
-                validated[i] = await validator.CheckWriteAsync(resource, ct);
+                validated[i] = await validator.CheckWriteAsync(resource, ct, requests[i].BaseUrl);
             }
             catch (FhirException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity)
             {

@@ -174,7 +174,7 @@ public sealed partial class ResourceInteractions(
 
     private async Task<PendingWrite> PrepareValidatedAsync(FhirRequest request, CancellationToken ct)
     {
-        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct);
+        var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct, request.BaseUrl);
         foreach (var preparer in _preparers)
         {
             await preparer.PrepareAsync(this, request, Body(request), ct);
@@ -499,7 +499,7 @@ public sealed partial class ResourceInteractions(
             var (current, id, patched) = await PatchedAsync(request, ct);
 
             // The patched result is known only here, inside the transaction that read the current version.
-            validated = await validator.CheckWriteAsync(patched, ct);
+            validated = await validator.CheckWriteAsync(patched, ct, request.BaseUrl);
             return await WriteAsync(request, current, request.ResourceType!, id, patched, "PATCH", HttpStatusCode.OK, ct);
         }, ct);
         return await AfterWriteAsync(response, validated!, ct);

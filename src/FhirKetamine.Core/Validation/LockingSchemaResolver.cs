@@ -8,7 +8,9 @@ namespace FhirKetamine.Core.Validation;
 
 /// <summary>
 /// The shared compiled-schema cache: hits are lock-free reads of the dictionary; a miss compiles under one
-/// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3).
+/// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3). Each compiled
+/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>) before it enters the cache, so no
+/// thread ever sees a schema without them.
 /// <para>
 /// The lock is process-wide, not per context: every context compiles from the same core R4 StructureDefinition
 /// instances (<see cref="CoreSpecification"/>), and compiling annotates them. Two contexts compiling at once (a
@@ -21,6 +23,9 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
 {
     private static readonly Lock Compile = new();
 
+    /// <summary>Per schema URL: where validating against it may read a reference's target (<see cref="ReadingPaths"/>).</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string[]>?> _readingPaths = new(StringComparer.Ordinal);
+
     public ElementSchema? GetSchema(Canonical schemaUri)
     {
         if (cache.TryGetValue(schemaUri, out var schema))
@@ -30,7 +35,85 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
 
         lock (Compile)
         {
-            return compiler.GetSchema(schemaUri);
+            if (cache.TryGetValue(schemaUri, out schema))
+            {
+                return schema;
+            }
+
+            var compiled = compiler.GetSchema(schemaUri);
+            if (compiled is not null)
+            {
+                compiled = ReferenceTargets.Rewrite(compiled);
+            }
+
+            cache[schemaUri] = compiled;
+            return compiled;
+        }
+    }
+
+    /// <summary>
+    /// Where in an instance validating against <paramref name="url"/> may read a reference's target: the element
+    /// paths of its reference checks whose <c>targetProfile</c> is more than a core type (empty: nowhere, as for every
+    /// core definition); null when such a check is in a schema it refers to (an extension, a data type profile) or in
+    /// a subschema, whose place in the instance is not known here.
+    /// </summary>
+    public IReadOnlyList<string[]>? ReadingPaths(string url)
+    {
+        url = ReferenceTargets.WithoutVersion(url);
+        if (ReferenceTargets.IsCoreType(url))
+        {
+            return [];
+        }
+
+        if (_readingPaths.TryGetValue(url, out var known))
+        {
+            return known;
+        }
+
+        var own = new List<string[]?>();
+        var references = new List<string>();
+        if (Schema(url) is { } schema)
+        {
+            ReferenceTargets.ReadingPaths(schema, own, references);
+        }
+
+        IReadOnlyList<string[]>? result = own.Any(p => p is null) ? null : own.OfType<string[]>().ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { url };
+        var pending = new Stack<string>(references);
+        while (result is not null && pending.TryPop(out var next))
+        {
+            if (ReferenceTargets.IsCoreType(next) || !seen.Add(next) || Schema(next) is not { } referred)
+            {
+                continue;
+            }
+
+            var paths = new List<string[]?>();
+            var further = new List<string>();
+            ReferenceTargets.ReadingPaths(referred, paths, further);
+            if (paths.Count > 0)
+            {
+                result = null;
+            }
+
+            foreach (var reference in further)
+            {
+                pending.Push(reference);
+            }
+        }
+
+        _readingPaths[url] = result;
+        return result;
+    }
+
+    private ElementSchema? Schema(string url)
+    {
+        try
+        {
+            return GetSchema(new Canonical(url));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null; // a schema that does not compile reads nothing; validation reports it
         }
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirKetamine.Core.Validation;
 
-/// <summary>The current StructureDefinitions, ValueSets and CodeSystems of the store, read in a scope of their own.</summary>
+/// <summary>The current StructureDefinitions, ValueSets and CodeSystems of the store, and single resources the validator needs, read in a scope of their own.</summary>
 internal sealed class StoredConformanceResources(IServiceScopeFactory scopes, FhirSerialization fhir) : IConformanceStore
 {
     public async Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct)
@@ -26,5 +26,21 @@ internal sealed class StoredConformanceResources(IServiceScopeFactory scopes, Fh
             .Join(db.Versions, r => new { r.Key, r.VersionId }, v => new { Key = v.ResourceKey, v.VersionId }, (r, v) => v.Json)
             .ToListAsync(ct);
         return json.Select(fhir.ParseStored).ToList();
+    }
+
+    public async Task<Resource?> ReadAsync(string type, string id, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetService<FhirDbContext>();
+        if (db is null)
+        {
+            return null;
+        }
+
+        var json = await db.Resources.AsNoTracking()
+            .Where(r => r.Type == type && r.LogicalId == id && !r.IsDeleted)
+            .Join(db.Versions, r => new { r.Key, r.VersionId }, v => new { Key = v.ResourceKey, v.VersionId }, (r, v) => v.Json)
+            .FirstOrDefaultAsync(ct);
+        return json is null ? null : fhir.ParseStored(json);
     }
 }

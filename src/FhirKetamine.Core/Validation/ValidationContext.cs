@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 
+using FhirKetamine.Core.Search;
+
 using Firely.Fhir.Validation;
 using Firely.Fhir.Validation.Compilation;
 
@@ -21,9 +23,10 @@ internal sealed class ValidationContext
 {
     private readonly ConcurrentDictionary<Canonical, ElementSchema?> _schemaCache;
 
-    private ValidationContext(CoreSpecification core, IReadOnlyDictionary<string, ConformanceResource> custom, ValidationContext? previous)
+    private ValidationContext(CoreSpecification core, IReadOnlyDictionary<string, ConformanceResource> custom, ValidationContext? previous, UcumCanonicalizer? ucum)
     {
         Core = core;
+        Ucum = ucum ?? previous?.Ucum;
         Custom = custom;
         // ValueSets are copied: the expander writes each expansion into the instance, and a copy kept from an older
         // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
@@ -43,7 +46,7 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, _schemaCache), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? null : [new UcumLimits(Ucum)]), _schemaCache);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
@@ -53,6 +56,9 @@ internal sealed class ValidationContext
     }
 
     public CoreSpecification Core { get; }
+
+    /// <summary>UCUM conversion for Quantity limits (<see cref="UcumLimits"/>); null: same-unit limits only.</summary>
+    public UcumCanonicalizer? Ucum { get; }
 
     public IReadOnlyDictionary<string, ConformanceResource> Custom { get; }
 
@@ -64,7 +70,7 @@ internal sealed class ValidationContext
     /// <summary>The ValueSet expander and code validator over <see cref="Resolver"/>: core R4, the IG and the API's ValueSets and CodeSystems.</summary>
     public LocalTerminologyService LocalTerminology { get; }
 
-    public IElementSchemaResolver Schemas { get; }
+    public LockingSchemaResolver Schemas { get; }
 
     /// <summary>The custom StructureDefinitions by canonical URL.</summary>
     public IReadOnlyDictionary<string, StructureDefinition> Profiles { get; }
@@ -89,8 +95,8 @@ internal sealed class ValidationContext
         return valueSets;
     }
 
-    public static ValidationContext Build(CoreSpecification core, IEnumerable<ConformanceResource> custom, ValidationContext? previous = null) =>
-        new(core, custom.GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal), previous);
+    public static ValidationContext Build(CoreSpecification core, IEnumerable<ConformanceResource> custom, ValidationContext? previous = null, UcumCanonicalizer? ucum = null) =>
+        new(core, custom.GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal), previous, ucum);
 
     /// <summary>This context with one conformance resource added, replaced or (when null) removed.</summary>
     public ValidationContext With(string key, ConformanceResource? changed)

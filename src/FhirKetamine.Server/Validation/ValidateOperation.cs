@@ -76,7 +76,7 @@ internal static class ValidateOperation
             throw FhirException.BadRequest($"The resource is a {resource.TypeName}, but the URL names {type}.", "resourceType");
         }
 
-        var outcome = await validator.ValidateAsync(resource, profiles, ct);
+        var outcome = await validator.ValidateAsync(resource, profiles, ct, http.BaseUrl());
         if (mode == "update" && resource.Id != id)
         {
             outcome.Issue.Add(new OperationOutcome.IssueComponent
@@ -106,7 +106,7 @@ internal static class ValidateOperation
         }
         catch (FhirException ex) when (ex.Status == HttpStatusCode.BadRequest && fhir.ParseRecovered(body, format) is { } partial && partial.TypeName == type)
         {
-            var outcome = await validator.ValidateAsync(partial, profiles, ct);
+            var outcome = await validator.ValidateAsync(partial, profiles, ct, http.BaseUrl());
             var parsed = ex.Outcome.Issue.Select(ParsePath).OfType<string>().ToHashSet(StringComparer.Ordinal);
             var codes = ex.Outcome.Issue.Where(i => (i.Diagnostics ?? string.Empty).Contains("is not a correct code for valueset", StringComparison.Ordinal))
                 .Select(ParsePath).OfType<string>().ToHashSet(StringComparer.Ordinal);

@@ -101,6 +101,92 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("birthDate", Show(await validator.ValidateAsync(patient, null, CancellationToken.None)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_core_typed_reference_reads_nothing_and_a_target_the_profile_constrains_is_read_once()
+    {
+        // The IG heart-rate profile: subject is Reference(Patient) (core), encounter Reference(ketamine-session-encounter).
+        var store = new CountingStore(new Encounter { Id = "e1", Status = Encounter.EncounterStatus.Finished, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB") });
+        var validator = NewValidator(ValidationMode.Enforce, store);
+        var reading = HeartRate();
+
+        _ = await validator.ValidateAsync(reading, null, CancellationToken.None);
+        Assert.Empty(store.Reads);
+
+        reading.Encounter = new ResourceReference("Encounter/e1");
+        var outcome = Show(await validator.ValidateAsync(reading, null, CancellationToken.None));
+        Assert.Equal(["Encounter/e1"], store.Reads);
+        Assert.Contains("Unable to find a profile match for Encounter/e1", outcome, StringComparison.Ordinal); // not a ketamine session
+    }
+
+    [Fact]
+    public async Task The_type_a_reference_URL_implies_must_be_one_the_element_allows()
+    {
+        var store = new CountingStore();
+        var reading = HeartRate();
+        reading.Subject = new ResourceReference("Medication/m1");
+
+        var outcome = Show(await NewValidator(ValidationMode.Enforce, store).ValidateAsync(reading, null, CancellationToken.None));
+
+        Assert.Contains("The type 'Medication' implied by the reference URL Medication/m1 is not a valid Target", outcome, StringComparison.Ordinal);
+        Assert.Empty(store.Reads);
+    }
+
+    [Fact]
+    public async Task A_quantity_limit_applies_across_UCUM_units()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = ExampleProfiles + "weight-below-200-kg";
+        var profile = new StructureDefinition
+        {
+            Id = "weight-below-200-kg",
+            Url = url,
+            Name = "WeightBelow200Kg",
+            Status = PublicationStatus.Active,
+            FhirVersion = FHIRVersion.N4_0_1,
+            Kind = StructureDefinition.StructureDefinitionKind.Resource,
+            Abstract = false,
+            Type = "Observation",
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Observation",
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new StructureDefinition.DifferentialComponent
+            {
+                Element =
+                [
+                    new ElementDefinition("Observation.value[x]") { ElementId = "Observation.value[x]", Type = [new ElementDefinition.TypeRefComponent { Code = "Quantity" }] },
+                    new ElementDefinition("Observation.valueQuantity")
+                    {
+                        ElementId = "Observation.value[x]:valueQuantity",
+                        SliceName = "valueQuantity",
+                        MaxValue = new Quantity { Value = 200, System = "http://unitsofmeasure.org", Code = "kg" },
+                    },
+                ],
+            },
+        };
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 1, profile, CancellationToken.None);
+
+        string Weigh(decimal grams) => Show(validator.ValidateAsync(new Observation
+        {
+            Meta = new Meta { Profile = [url] },
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept("http://loinc.org", "29463-7"),
+            Value = new Quantity { Value = grams, Unit = "g", System = "http://unitsofmeasure.org", Code = "g" },
+        }, null, CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.Contains("greater than the specified maxValue (200 kg) after UCUM conversion", Weigh(250_000), StringComparison.Ordinal);
+        Assert.DoesNotContain("maxValue", Weigh(150_000), StringComparison.Ordinal);
+    }
+
+    private static Observation HeartRate() => new()
+    {
+        Status = ObservationStatus.Final,
+        Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
+        Code = new CodeableConcept("http://loinc.org", "8867-4"),
+        Subject = new ResourceReference("Patient/p1"),
+        Effective = new FhirDateTime("2025-03-07T09:45:00Z"),
+        Value = new Quantity { Value = 80, Unit = "/min", System = "http://unitsofmeasure.org", Code = "/min" },
+    };
+
     private const string ExampleProfiles = "http://example.org/fhir/StructureDefinition/";
 
     /// <summary>A Patient profile (differential only) at <see cref="ExampleProfiles"/><paramref name="id"/>.</summary>
@@ -148,9 +234,9 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("bdl-3a", onMessage + onCollection, StringComparison.Ordinal);
     }
 
-    private static ResourceValidator NewValidator(ValidationMode mode) => new(
+    private static ResourceValidator NewValidator(ValidationMode mode, IConformanceStore? store = null) => new(
         Options.Create(new ValidationOptions { Mode = mode, PackageFolders = [Path.Combine(AppContext.BaseDirectory, "profiles", "package")] }),
-        new NoStore(), new FhirSerialization(), NullLogger<ResourceValidator>.Instance);
+        store ?? new NoStore(), new FhirSerialization(), NullLogger<ResourceValidator>.Instance, new FhirKetamine.Core.Search.UcumCanonicalizer());
 
     private static string Show(OperationOutcome outcome) =>
         string.Join("\n", outcome.Issue.Select(i => $"{i.Severity?.GetLiteral()} {i.Code?.GetLiteral()} [{string.Join(",", i.Expression)}] {i.Details?.Text ?? i.Diagnostics}"));
@@ -158,5 +244,23 @@ public sealed class ResourceValidatorTests
     private sealed class NoStore : IConformanceStore
     {
         public Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Resource>>([]);
+    }
+
+    /// <summary>No conformance resources; the given resources as reference targets, counting each read.</summary>
+    private sealed class CountingStore(params Resource[] targets) : IConformanceStore
+    {
+        public List<string> Reads { get; } = [];
+
+        public Task<IReadOnlyList<Resource>> LoadAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Resource>>([]);
+
+        public Task<Resource?> ReadAsync(string type, string id, CancellationToken ct)
+        {
+            lock (Reads)
+            {
+                Reads.Add($"{type}/{id}");
+            }
+
+            return Task.FromResult(targets.FirstOrDefault(t => t.TypeName == type && t.Id == id));
+        }
     }
 }
