@@ -136,34 +136,16 @@ public sealed class ResourceValidatorTests
     {
         var validator = NewValidator(ValidationMode.Enforce);
         const string url = ExampleProfiles + "weight-below-200-kg";
-        var profile = new StructureDefinition
-        {
-            Id = "weight-below-200-kg",
-            Url = url,
-            Name = "WeightBelow200Kg",
-            Status = PublicationStatus.Active,
-            FhirVersion = FHIRVersion.N4_0_1,
-            Kind = StructureDefinition.StructureDefinitionKind.Resource,
-            Abstract = false,
-            Type = "Observation",
-            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Observation",
-            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-            Differential = new StructureDefinition.DifferentialComponent
+        var profile = ConstraintProfile("Observation", "weight-below-200-kg", "WeightBelow200Kg",
+            new ElementDefinition("Observation.value[x]") { ElementId = "Observation.value[x]", Type = [new ElementDefinition.TypeRefComponent { Code = "Quantity" }] },
+            new ElementDefinition("Observation.valueQuantity")
             {
-                Element =
-                [
-                    new ElementDefinition("Observation.value[x]") { ElementId = "Observation.value[x]", Type = [new ElementDefinition.TypeRefComponent { Code = "Quantity" }] },
-                    new ElementDefinition("Observation.valueQuantity")
-                    {
-                        ElementId = "Observation.value[x]:valueQuantity",
-                        SliceName = "valueQuantity",
-                        MaxValue = new Quantity { Value = 200, System = "http://unitsofmeasure.org", Code = "kg" },
-                    },
-                ],
-            },
-        };
+                ElementId = "Observation.value[x]:valueQuantity",
+                SliceName = "valueQuantity",
+                MaxValue = new Quantity { Value = 200, System = "http://unitsofmeasure.org", Code = "kg" },
+            });
         _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
-        await validator.ConformanceChangedAsync("StructureDefinition", profile.Id, 1, profile, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "weight-below-200-kg", 1, profile, CancellationToken.None);
 
         string Weigh(decimal grams) => Show(validator.ValidateAsync(new Observation
         {
@@ -190,7 +172,11 @@ public sealed class ResourceValidatorTests
     private const string ExampleProfiles = "http://example.org/fhir/StructureDefinition/";
 
     /// <summary>A Patient profile (differential only) at <see cref="ExampleProfiles"/><paramref name="id"/>.</summary>
-    private static StructureDefinition PatientProfile(string id, string name, params ElementDefinition[] differential) => new()
+    private static StructureDefinition PatientProfile(string id, string name, params ElementDefinition[] differential) =>
+        ConstraintProfile("Patient", id, name, differential);
+
+    /// <summary>A profile of the core <paramref name="type"/> (differential only) at <see cref="ExampleProfiles"/><paramref name="id"/>.</summary>
+    private static StructureDefinition ConstraintProfile(string type, string id, string name, params ElementDefinition[] differential) => new()
     {
         Id = id,
         Url = ExampleProfiles + id,
@@ -199,8 +185,8 @@ public sealed class ResourceValidatorTests
         FhirVersion = FHIRVersion.N4_0_1,
         Kind = StructureDefinition.StructureDefinitionKind.Resource,
         Abstract = false,
-        Type = "Patient",
-        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Patient",
+        Type = type,
+        BaseDefinition = "http://hl7.org/fhir/StructureDefinition/" + type,
         Derivation = StructureDefinition.TypeDerivationRule.Constraint,
         Differential = new StructureDefinition.DifferentialComponent { Element = [.. differential] },
     };
