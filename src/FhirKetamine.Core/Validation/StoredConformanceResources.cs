@@ -28,19 +28,25 @@ internal sealed class StoredConformanceResources(IServiceScopeFactory scopes, Fh
         return json.Select(fhir.ParseStored).ToList();
     }
 
-    public async Task<Resource?> ReadAsync(string type, string id, CancellationToken ct)
+    /// <summary>
+    /// Synchronous on purpose: Firely's validator is synchronous and blocks on the reference resolver, so an
+    /// asynchronous read (Npgsql's is truly asynchronous) would need a second pool thread for its continuation while
+    /// the validating thread waits, which under load starves the thread pool. A blocking read costs only this thread.
+    /// </summary>
+    public Task<Resource?> ReadAsync(string type, string id, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
+        using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetService<FhirDbContext>();
         if (db is null)
         {
-            return null;
+            return Task.FromResult<Resource?>(null);
         }
 
-        var json = await db.Resources.AsNoTracking()
+        ct.ThrowIfCancellationRequested();
+        var json = db.Resources.AsNoTracking()
             .Where(r => r.Type == type && r.LogicalId == id && !r.IsDeleted)
             .Join(db.Versions, r => new { r.Key, r.VersionId }, v => new { Key = v.ResourceKey, v.VersionId }, (r, v) => v.Json)
-            .FirstOrDefaultAsync(ct);
-        return json is null ? null : fhir.ParseStored(json);
+            .FirstOrDefault();
+        return Task.FromResult(json is null ? null : fhir.ParseStored(json));
     }
 }
