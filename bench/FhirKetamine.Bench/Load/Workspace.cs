@@ -38,7 +38,8 @@ internal static class Workspace
     /// <summary>Builds the server in Release (unless told not to) and returns the dll to run.</summary>
     public static async Task<string> EnsureServerBuiltAsync(string? serverDll, bool build, CancellationToken ct)
     {
-        var dll = serverDll ?? DefaultServerDll;
+        // Absolute: the server process starts in the DLL's folder, where a relative path no longer names it.
+        var dll = serverDll is null ? DefaultServerDll : Path.GetFullPath(serverDll);
         if (build && serverDll is null)
         {
             Console.WriteLine("Building src/FhirKetamine.Server (Release) ...");
