@@ -70,34 +70,30 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
             return known;
         }
 
-        var own = new List<string[]?>();
-        var references = new List<string>();
-        if (Schema(url) is { } schema)
-        {
-            ReferenceTargets.ReadingPaths(schema, own, references);
-        }
-
-        IReadOnlyList<string[]>? result = own.Any(p => p is null) ? null : own.OfType<string[]>().ToList();
-        var seen = new HashSet<string>(StringComparer.Ordinal) { url };
-        var pending = new Stack<string>(references);
+        // The root schema's checks have known paths; a check anywhere in a schema it refers to (or in a subschema) does not.
+        List<string[]>? result = [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<(string Url, bool Root)>([(url, true)]);
         while (result is not null && pending.TryPop(out var next))
         {
-            if (ReferenceTargets.IsCoreType(next) || !seen.Add(next) || Schema(next) is not { } referred)
+            if ((!next.Root && ReferenceTargets.IsCoreType(next.Url)) || !seen.Add(next.Url) || Schema(next.Url) is not { } schema)
             {
                 continue;
             }
 
             var paths = new List<string[]?>();
-            var further = new List<string>();
-            ReferenceTargets.ReadingPaths(referred, paths, further);
-            if (paths.Count > 0)
+            var references = new List<string>();
+            ReferenceTargets.ReadingPaths(schema, paths, references);
+            if ((!next.Root && paths.Count > 0) || paths.Any(p => p is null))
             {
                 result = null;
+                break;
             }
 
-            foreach (var reference in further)
+            result.AddRange(paths.OfType<string[]>());
+            foreach (var reference in references)
             {
-                pending.Push(reference);
+                pending.Push((reference, false));
             }
         }
 

@@ -45,7 +45,7 @@ internal static class ReferenceTargets
                 var profiles = new List<string>();
                 foreach (var c in cases)
                 {
-                    Collect(c.Schema, profiles);
+                    ReadingPaths(c.Schema, [], profiles); // only the schemas it names: a case schema holds no wrapped checks yet
                 }
 
                 return new TargetCheckedReference(check, [.. cases.Select(c => c.Type)], coreOnly ? null : [.. profiles], path);
@@ -120,21 +120,6 @@ internal static class ReferenceTargets
     /// <summary>Whether <paramref name="url"/> is the core definition of a resource or data type (whose references target core types only).</summary>
     public static bool IsCoreType(string url) =>
         url.StartsWith(CoreBase, StringComparison.Ordinal) && ModelInfo.IsCoreModelType(url[CoreBase.Length..]);
-
-    private static void Collect(IAssertion assertion, ICollection<string> references)
-    {
-        if (assertion is SchemaReferenceValidator reference)
-        {
-            references.Add(WithoutVersion(reference.SchemaUri.ToString()));
-        }
-        else if (assertion is IAssertionContainer container)
-        {
-            foreach (var (_, child) in container.Children())
-            {
-                Collect(child, references);
-            }
-        }
-    }
 
     /// <summary>A canonical without <c>|version</c> and <c>#anchor</c>.</summary>
     public static string WithoutVersion(string canonical) => canonical.Split('|', '#')[0];
