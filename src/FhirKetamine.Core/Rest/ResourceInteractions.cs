@@ -400,11 +400,7 @@ public sealed partial class ResourceInteractions(
             Method = "POST",
             Json = prepared.Json,
         });
-        foreach (var row in prepared.IndexRows)
-        {
-            row.Resource = current;
-            db.Add(row);
-        }
+        db.AddIndexRows(current, prepared.IndexRows);
 
         if (prepared is { Spoiled: false, HookCreates: { } hookCreates })
         {
@@ -720,11 +716,7 @@ public sealed partial class ResourceInteractions(
         });
         if (resource is not null)
         {
-            foreach (var row in indexer.Extract(resource).All)
-            {
-                row.Resource = current;
-                db.Add(row);
-            }
+            db.AddIndexRows(current, indexer.Extract(resource).All);
         }
 
         await SaveAsync(type, id, ct);

@@ -51,6 +51,63 @@ public class FhirDbContext(DbContextOptions options) : DbContext(options), IData
 
     public DbSet<Subscriptions.NotificationRow> Notifications => Set<Subscriptions.NotificationRow>();
 
+    /// <summary>Index rows of resources added to this context, inserted in bulk by the next SaveChanges (<see cref="AddIndexRows"/>).</summary>
+    private List<IndexRow> _pendingIndexRows = [];
+
+    /// <summary>
+    /// Adds the search-index rows of <paramref name="resource"/> (a tracked row, new or existing): the next SaveChanges stores
+    /// the resource first, then inserts them with multi-row statements (<see cref="IndexRowInserter"/>) in the same
+    /// transaction, instead of one change-tracked entity per row. Rows whose resource is no longer tracked when that
+    /// SaveChanges runs (the change tracker was cleared after a failed attempt) are dropped with it.
+    /// </summary>
+    public void AddIndexRows(ResourceRow resource, IEnumerable<IndexRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            row.Resource = resource;
+            _pendingIndexRows.Add(row);
+        }
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) => _pendingIndexRows.Count == 0
+        ? base.SaveChanges(acceptAllChangesOnSuccess)
+        : SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult(); // only where index rows were added: the write paths, all async
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var pending = _pendingIndexRows;
+        if (pending.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        _pendingIndexRows = [];
+        pending.RemoveAll(row => row.Resource is null || Entry(row.Resource).State == EntityState.Detached);
+        if (Database.CurrentTransaction is not null)
+        {
+            return await SaveWithIndexRowsAsync(pending, acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // No transaction open: the resource and its index rows still commit together.
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        var saved = await SaveWithIndexRowsAsync(pending, acceptAllChangesOnSuccess, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return saved;
+    }
+
+    private async Task<int> SaveWithIndexRowsAsync(List<IndexRow> rows, bool acceptAllChangesOnSuccess, CancellationToken ct)
+    {
+        var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        foreach (var row in rows)
+        {
+            row.ResourceKey = row.Resource!.Key;
+            row.Resource = null;
+        }
+
+        await IndexRowInserter.InsertAsync(this, rows, ct);
+        return saved + rows.Count;
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         // SMART: OpenIddict's applications, authorizations, scopes and tokens (default entities, provider-neutral),
