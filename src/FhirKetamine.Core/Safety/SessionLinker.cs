@@ -129,19 +129,24 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
     }
 
     /// <summary>The id of the patient's Encounter whose period covers <paramref name="when"/> (the latest to start), else null.</summary>
-    internal static Task<string?> CoveringEncounterAsync(FhirDbContext db, string patient, DateTimeOffset when, CancellationToken ct)
-    {
-        var at = when.UtcDateTime;
-        return (from x in db.ReferenceIndex
-                where x.ResourceType == "Encounter" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == patient
-                join d in db.DateIndex on x.ResourceKey equals d.ResourceKey
-                where d.ParamName == "date" && d.Start <= at && d.End >= at
-                join r in db.Resources on x.ResourceKey equals r.Key
-                where !r.IsDeleted
-                orderby d.Start descending
-                select r.LogicalId)
-            .FirstOrDefaultAsync(ct);
-    }
+    internal static Task<string?> CoveringEncounterAsync(FhirDbContext db, string patient, DateTimeOffset when, CancellationToken ct) =>
+        CoveringEncounter(db, patient, when.UtcDateTime, ct);
+
+    /// <summary>
+    /// Compiled once: asked for every vital sign a gateway posts (and again by the safety rules in the writer), where EF
+    /// Core's per-call translation-cache lookup (hashing and comparing the expression tree) cost more than the query.
+    /// </summary>
+    private static readonly Func<FhirDbContext, string, DateTime, CancellationToken, Task<string?>> CoveringEncounter =
+        EF.CompileAsyncQuery((FhirDbContext db, string patient, DateTime at, CancellationToken ct) =>
+            (from x in db.ReferenceIndex
+             where x.ResourceType == "Encounter" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == patient
+             join d in db.DateIndex on x.ResourceKey equals d.ResourceKey
+             where d.ParamName == "date" && d.Start <= at && d.End >= at
+             join r in db.Resources on x.ResourceKey equals r.Key
+             where !r.IsDeleted
+             orderby d.Start descending
+             select r.LogicalId)
+            .FirstOrDefault());
 
     /// <summary>Baseline before the infusion's performed period (or with no infusion started), infusion within it, recovery after.</summary>
     private static (string Phase, bool During) Phase(Procedure? infusion, DateTimeOffset when)
