@@ -10,6 +10,7 @@ const string Usage = """
       load        --scenario create|read|search|transaction|progress|all (or a comma list; all = the first four) --clients 16 --duration 30 --warmup 5
                   [--server-url http://127.0.0.1:PORT] [--server-dll PATH] [--no-build] [--results FILE.md]
                   [--patients 2000 --per-patient 500 | --observations 1000000]   (dataset for search)
+              [--entries 100]   (entries per transaction Bundle: a Patient and its vitals)
       gateway     [--phases ceiling,single,batch,half] --clients 16 --gateways 8 --batch 50 --chairs 16 [--interval K]
                   --duration 30 --warmup 10 --retry-rate 0.02 --duplicate-rate 0.02 [--group-commit false] [--results FILE.md]
                   (bedside gateways with If-None-Exist, retries and racing duplicates; bare-validator ceiling; exactly-once count check)

@@ -34,6 +34,7 @@ internal static class LoadCommand
         var duration = TimeSpan.FromSeconds(Math.Clamp(args.Double("duration", 30), 1, 600));
         var warmup = TimeSpan.FromSeconds(Math.Clamp(args.Double("warmup", 5), 0, 120));
         var serverUrl = args.String("server-url");
+        var entries = Math.Clamp(args.Int("entries", 100), 2, 1000);
         var results = new List<ScenarioResult>();
         var readyTimes = new List<string>();
 
@@ -47,7 +48,7 @@ internal static class LoadCommand
                 var patients = await CreatePatientsAsync(http, 100, ct);
                 foreach (var scenario in writeScenarios)
                 {
-                    results.Add(await RunScenarioAsync(scenario, http, server, patients, clients, warmup, duration, ct));
+                    results.Add(await RunScenarioAsync(scenario, http, server, patients, clients, warmup, duration, ct, entries));
                 }
             }
 
@@ -100,7 +101,7 @@ internal static class LoadCommand
     }
 
     private static Task<ScenarioResult> RunScenarioAsync(string scenario, FhirHttp http, ServerHost server,
-        IReadOnlyList<string> patients, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+        IReadOnlyList<string> patients, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken ct, int entries = 100)
     {
         Console.WriteLine($"Scenario {scenario}:");
         return scenario switch
@@ -108,7 +109,7 @@ internal static class LoadCommand
             "create" => CreateScenarioAsync(http, server, patients, clients, warmup, duration, ct),
             "read" => ReadScenarioAsync(http, server, patients, clients, warmup, duration, ct),
             "search" => SearchScenarioAsync(http, server, patients, clients, warmup, duration, ct),
-            "transaction" => TransactionScenarioAsync(http, server, clients, warmup, duration, ct),
+            "transaction" => TransactionScenarioAsync(http, server, clients, warmup, duration, entries, ct),
             "progress" => ProgressScenario.RunAsync(http, server, clients, warmup, duration, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, null),
         };
@@ -198,21 +199,21 @@ internal static class LoadCommand
     }
 
     private static Task<ScenarioResult> TransactionScenarioAsync(FhirHttp http, ServerHost server,
-        int clients, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+        int clients, TimeSpan warmup, TimeSpan duration, int entries, CancellationToken ct)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
-        return LoadLoop.RunAsync("transaction", clients, warmup, duration, 100, async (rng, seq, token) =>
+        return LoadLoop.RunAsync(entries == 100 ? "transaction" : $"transaction ({entries} entries)", clients, warmup, duration, entries, async (rng, seq, token) =>
         {
-            var body = TransactionBundle(rng, $"tx-{run}-{seq}");
+            var body = TransactionBundle(rng, $"tx-{run}-{seq}", entries);
             using var response = await http.PostAsync("", body, token);
             return response.StatusCode == HttpStatusCode.OK
                 ? Outcome.Success
-                : Outcome.Fail(await FhirHttp.DescribeAsync("POST /fhir (transaction, 100 entries)", body, response, token));
+                : Outcome.Fail(await FhirHttp.DescribeAsync($"POST /fhir (transaction, {entries} entries)", body, response, token));
         }, server.CpuTime, ct);
     }
 
-    /// <summary>A 100-entry transaction: a new Patient and 99 of its vitals, all POST, all <c>urn:uuid:</c>.</summary>
-    public static byte[] TransactionBundle(Random rng, string prefix)
+    /// <summary>A transaction of <paramref name="entries"/> (default 100): a new Patient and its vitals, all POST, all <c>urn:uuid:</c>.</summary>
+    public static byte[] TransactionBundle(Random rng, string prefix, int entries = 100)
     {
         var patientUuid = Guid.NewGuid();
         var patientRef = "urn:uuid:" + patientUuid.ToString("D");
@@ -223,7 +224,7 @@ internal static class LoadCommand
         var types = new List<string>(100) { "Patient" };
         var uuids = new List<Guid>(100) { patientUuid };
         var t0 = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-        for (var i = 0; i < 99; i++)
+        for (var i = 0; i < entries - 1; i++)
         {
             var at = t0.AddMinutes(i);
             var kind = (VitalKind)(i % 4);

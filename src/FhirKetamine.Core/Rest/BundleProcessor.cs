@@ -214,27 +214,36 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
     /// takes the write lock): one invalid entry refuses the whole transaction with 422, every invalid
     /// entry's issues in one OperationOutcome, located as <c>Bundle.entry[i].resource…</c>.
     /// </summary>
+    /// <summary>
+    /// Validates every created or updated entry before the transaction opens, as many at once as there are cores (as a
+    /// batch's entries are): each is checked on its own, against the store as committed, so the order does not matter.
+    /// All refusals are reported together, in entry order.
+    /// </summary>
     private async Task<OperationOutcome?[]> ValidateEntriesAsync(Bundle bundle, FhirRequest[] requests, CancellationToken ct)
     {
         var validated = new OperationOutcome?[requests.Length];
+        var refusals = new IEnumerable<OperationOutcome.IssueComponent>?[requests.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
+            async (i, c) =>
+            {
+                if (requests[i].Interaction is not (Interaction.Create or Interaction.Update) || bundle.Entry[i].Resource is not { } resource)
+                {
+                    return; // PATCH entries are validated on their patched result, inside the transaction
+                }
+
+                try
+                {
+                    validated[i] = await validator.CheckWriteAsync(resource, c, requests[i].BaseUrl);
+                }
+                catch (FhirException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity)
+                {
+                    refusals[i] = ex.Outcome.Issue.Select(issue => InEntry(i, resource.TypeName, issue)).ToList();
+                }
+            });
+
         var refused = new OperationOutcome();
-        for (var i = 0; i < requests.Length; i++)
-        {
-            if (requests[i].Interaction is not (Interaction.Create or Interaction.Update) || bundle.Entry[i].Resource is not { } resource)
-            {
-                continue; // PATCH entries are validated on their patched result, inside the transaction
-            }
-
-            try
-            {
-                validated[i] = await validator.CheckWriteAsync(resource, ct, requests[i].BaseUrl);
-            }
-            catch (FhirException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity)
-            {
-                refused.Issue.AddRange(ex.Outcome.Issue.Select(issue => InEntry(i, resource.TypeName, issue)));
-            }
-        }
-
+        refused.Issue.AddRange(refusals.OfType<IEnumerable<OperationOutcome.IssueComponent>>().SelectMany(issues => issues));
         return refused.Issue.Count > 0 ? throw new FhirException(HttpStatusCode.UnprocessableEntity, refused) : validated;
     }
 

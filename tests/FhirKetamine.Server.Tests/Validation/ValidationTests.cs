@@ -108,6 +108,42 @@ public sealed class ValidationTests(FhirServerFactory factory) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_transactions_entries_are_validated_together_and_every_refusal_is_reported_in_entry_order()
+    {
+        // Validated as many at once as there are cores: the answer must not depend on which finished first.
+        var patient = await _client.CreateAsync(Fhir.Patient());
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        int[] invalid = [3, 17, 18, 36];
+        for (var i = 0; i < 40; i++)
+        {
+            var reading = Fhir.HeartRate(patient.Id!, $"2025-03-07T09:{i:00}:00Z", 60 + i);
+            if (invalid.Contains(i))
+            {
+                reading.Subject = null;
+            }
+
+            bundle.Entry.Add(new() { Resource = reading, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Observation" } });
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var response = await _client.PostAsync("", Fhir.Json(bundle));
+
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            var outcome = await response.ReadAsync<OperationOutcome>();
+            var entries = outcome.Issue.Where(i => i.Severity == OperationOutcome.IssueSeverity.Error)
+                .Select(i => System.Text.RegularExpressions.Regex.Match(i.Expression.First()!, @"^Bundle\.entry\[(\d+)\]").Groups[1].Value)
+                .Select(int.Parse)
+                .ToList();
+            Assert.Equal(invalid, entries.Distinct());
+            Assert.Equal(entries.Order(), entries);
+        }
+
+        var stored = await (await _client.GetAsync($"Observation?subject=Patient/{patient.Id}&_summary=count")).ReadAsync<Bundle>();
+        Assert.Equal(0, stored.Total);
+    }
+
+    [Fact]
     public async Task Validate_returns_the_same_OperationOutcome_as_a_write()
     {
         var json = IgExamples.Read("invalid", "Observation-heartrate-unit-not-per-minute.json");
