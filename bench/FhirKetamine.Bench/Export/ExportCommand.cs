@@ -194,23 +194,5 @@ internal static class ExportCommand
     }
 
     /// <summary>VmRSS of a process, in bytes (Linux /proc).</summary>
-    private static long Rss(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The process is gone.
-        }
-
-        return 0;
-    }
+    private static long Rss(int pid) => ResidentMemory.Of(pid);
 }

@@ -77,20 +77,25 @@ internal static class GatewayCommand
             var storedBefore = await CountStoredAsync(http, ct);
             var gateway = new Gateway(http, patients, ledger, retryRate, duplicateRate, run);
             ScenarioResult? single = null;
+            var memoryLines = new List<string?>(); // peak RSS per phase, after the phases' figures
             if (phases.Contains("single"))
             {
                 Console.WriteLine("Phase single creates:");
+                await using var memory = ResidentMemory.Sample(server);
                 single = await LoadLoop.RunAsync($"single creates (If-None-Exist)", clients, warmup, duration, 1,
                     (rng, _, token) => gateway.PostOneAsync(rng, gateway.NextKey("s"), token), server.CpuTime, ct);
                 lines.Add(single.TableRow);
+                memoryLines.Add(memory?.Line("single creates"));
             }
 
             if (phases.Contains("batch"))
             {
                 Console.WriteLine("Phase batches:");
+                await using var memory = ResidentMemory.Sample(server);
                 var batch = await LoadLoop.RunAsync($"batch of {batchSize} (ifNoneExist)", gateways, warmup, duration, batchSize,
                     (rng, _, token) => gateway.PostBatchAsync(rng, gateway.NextKey("b"), batchSize, token), server.CpuTime, ct);
                 lines.Add(batch.TableRow);
+                memoryLines.Add(memory?.Line("batches"));
                 if (ceiling is { } c)
                 {
                     lines.Add(string.Create(CultureInfo.InvariantCulture, $"batches: {batch.Throughput * batchSize:F0} readings/s = **{100 * batch.Throughput * batchSize / c:F0}%** of the ceiling (goal 80%)"));
@@ -115,6 +120,7 @@ internal static class GatewayCommand
                 lines.Add(string.Create(CultureInfo.InvariantCulture, $"open loop at {target:F0} readings/s: p99 **{open.Latency.P99Ms:F1} ms** (goal ≤ 100 ms), latency from each reading's scheduled time"));
             }
 
+            lines.AddRange(memoryLines.OfType<string>());
             var storedAfter = await CountStoredAsync(http, ct);
             var check = ledger.Check(storedAfter - storedBefore);
             lines.Add(check.Line);
