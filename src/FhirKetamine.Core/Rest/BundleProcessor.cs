@@ -111,13 +111,8 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         var writes = Enumerable.Range(0, requests.Length)
             .Where(i => entries[i] is null && requests[i] is { Interaction: Interaction.Create or Interaction.Update })
             .ToList();
-        // Validation is CPU work and Firely's binding check blocks its thread on the (asynchronous) terminology service:
-        // as many at once as there are cores, not one pool work item per entry — 8 gateways' 50-entry batches queued 400
-        // blocking items ahead of the continuations they waited for and starved the thread pool (bench/README.md, 2026-12-06).
         var prepared = new PendingWrite?[writes.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
-            async (k, c) =>
+        await OnCoresAsync(writes.Count, ct, async (k, c) =>
             {
                 try
                 {
@@ -148,6 +143,16 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
             }
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for 0 … <paramref name="count"/> − 1, as many at once as there are cores. Validation is
+    /// CPU work and Firely's binding check blocks its thread on the (asynchronous) terminology service: one pool work item
+    /// per entry instead — 8 gateways' 50-entry batches queued 400 blocking items ahead of the continuations they waited
+    /// for — starved the thread pool (bench/README.md, 2026-12-06).
+    /// </summary>
+    private static Task OnCoresAsync(int count, CancellationToken ct, Func<int, CancellationToken, ValueTask> body) =>
+        Parallel.ForEachAsync(Enumerable.Range(0, count),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, body);
 
     private static Bundle.EntryComponent Failed(FhirException ex) => new()
     {
@@ -212,20 +217,14 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
     /// <summary>
     /// Validates every entry's resource before anything is written (and before the database transaction
     /// takes the write lock): one invalid entry refuses the whole transaction with 422, every invalid
-    /// entry's issues in one OperationOutcome, located as <c>Bundle.entry[i].resource…</c>.
-    /// </summary>
-    /// <summary>
-    /// Validates every created or updated entry before the transaction opens, as many at once as there are cores (as a
-    /// batch's entries are): each is checked on its own, against the store as committed, so the order does not matter.
-    /// All refusals are reported together, in entry order.
+    /// entry's issues in one OperationOutcome, in entry order, located as <c>Bundle.entry[i].resource…</c>.
+    /// Each is checked alone against the store as committed, so they run <see cref="OnCoresAsync">on all cores</see>.
     /// </summary>
     private async Task<OperationOutcome?[]> ValidateEntriesAsync(Bundle bundle, FhirRequest[] requests, CancellationToken ct)
     {
         var validated = new OperationOutcome?[requests.Length];
         var refusals = new IEnumerable<OperationOutcome.IssueComponent>?[requests.Length];
-        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
-            async (i, c) =>
+        await OnCoresAsync(requests.Length, ct, async (i, c) =>
             {
                 if (requests[i].Interaction is not (Interaction.Create or Interaction.Update) || bundle.Entry[i].Resource is not { } resource)
                 {

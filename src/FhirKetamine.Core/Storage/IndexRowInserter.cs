@@ -21,7 +21,7 @@ namespace FhirKetamine.Core.Storage;
 /// <see cref="RelationalTypeMapping"/> makes its parameter, value converters included), so a row is stored exactly as
 /// EF Core would store it, on SQLite and PostgreSQL alike. The generated key (<see cref="IndexRow.Id"/>) is not read
 /// back: nothing uses it. EF Core has no bulk insert of its own, and the libraries that add one are either commercial
-/// (EFCore.BulkExtensions) or a second ORM (linq2db); this is the ~100 lines they would replace.
+/// (EFCore.BulkExtensions) or a second ORM (linq2db); this is the ~150 lines they would replace.
 /// </para>
 /// </summary>
 internal static class IndexRowInserter
@@ -101,6 +101,7 @@ internal static class IndexRowInserter
     {
         private readonly string _prefix;
         private readonly IProperty[] _columns;
+        private readonly IClrPropertyGetter[] _getters;
         private readonly RelationalTypeMapping[] _mappings;
         private readonly ISqlGenerationHelper _sql;
         private readonly ConcurrentDictionary<int, string> _statements = new();
@@ -113,6 +114,7 @@ internal static class IndexRowInserter
             var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
             // Every stored column but the generated key.
             _columns = type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.Never || !p.IsPrimaryKey()).ToArray();
+            _getters = _columns.Select(p => p.GetGetter()).ToArray();
             _mappings = _columns.Select(p => p.GetRelationalTypeMapping()).ToArray();
             _prefix = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ("
                 + string.Join(", ", _columns.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!))) + ") VALUES ";
@@ -149,10 +151,9 @@ internal static class IndexRowInserter
         {
             for (var c = 0; c < _columns.Length; c++)
             {
-                var value = _columns[c].GetGetter().GetClrValue(row);
+                var value = _getters[c].GetClrValue(row);
                 command.Parameters.Add(_mappings[c].CreateParameter(command, _parameters[r, c], value, _columns[c].IsNullable));
             }
         }
-
     }
 }
