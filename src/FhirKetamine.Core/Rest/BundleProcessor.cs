@@ -185,15 +185,24 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
                 }
             }
 
-            foreach (var i in Order(requests))
+            for (var i = 0; i < requests.Length; i++)
             {
-                if (responses[i] is not null)
+                requests[i] = requests[i] with { Resource = bundle.Entry[i].Resource ?? requests[i].Resource, Validated = validated[i] };
+            }
+
+            var order = Order(requests).Where(i => responses[i] is null).ToList(); // not the conditional creates that matched
+            for (var n = 0; n < order.Count;)
+            {
+                var run = await RunOfCreatesAsync(requests, order, n, ct);
+                if (run.Count >= 2)
                 {
-                    continue; // a conditional create that matched an existing resource
+                    await CreateRunAsync(requests, run, responses, ct);
+                    n += run.Count;
+                    continue;
                 }
 
-                var request = requests[i] with { Resource = bundle.Entry[i].Resource ?? requests[i].Resource, Validated = validated[i] };
-                responses[i] = await At(i, () => rest.HandleAsync(request, ct));
+                var i = order[n++];
+                responses[i] = await At(i, () => rest.HandleAsync(requests[i], ct));
             }
 
             await transaction.CommitAsync(ct);
@@ -212,6 +221,52 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         var result = new Bundle { Type = Bundle.BundleType.TransactionResponse };
         result.Entry.AddRange(responses.Select(r => ToEntry(r, baseUrl)));
         return new FhirResponse(HttpStatusCode.OK) { Resource = result };
+    }
+
+    /// <summary>
+    /// The entries from <c>order[start]</c> on that can be stored as one run (<see cref="ResourceInteractions.StoreRunAsync"/>):
+    /// new resources of one type, with their ids assigned up front and validated, which every write hook lets be stored in a run.
+    /// </summary>
+    private async Task<List<int>> RunOfCreatesAsync(FhirRequest[] requests, List<int> order, int start, CancellationToken ct)
+    {
+        var run = new List<int>();
+        for (var n = start; n < order.Count; n++)
+        {
+            var request = requests[order[n]];
+            if (request is not { CreateWithId: true, Resource: { } resource, Validated: not null }
+                || request.ResourceType != requests[order[start]].ResourceType
+                || !await rest.MayStoreInRunAsync(request, resource, ct))
+            {
+                break;
+            }
+
+            run.Add(order[n]);
+        }
+
+        return run;
+    }
+
+    /// <summary>
+    /// Writes a run of new resources of one type with one SaveChanges and answers each, in order, as the single path
+    /// would: each is prepared in turn (its scope, the preparers, which see the entries stored before the run), then all
+    /// are stored, then each entry's hooks run in turn.
+    /// </summary>
+    private async Task CreateRunAsync(FhirRequest[] requests, List<int> run, FhirResponse[] responses, CancellationToken ct)
+    {
+        foreach (var i in run)
+        {
+            await At(i, async () =>
+            {
+                await rest.PrepareRunEntryAsync(requests[i], ct);
+                return true;
+            });
+        }
+
+        var stored = await rest.StoreRunAsync(run.Select(i => requests[i]).ToList(), ct);
+        for (var k = 0; k < run.Count; k++)
+        {
+            responses[run[k]] = await At(run[k], () => rest.FinishRunEntryAsync(stored[k], ct));
+        }
     }
 
     /// <summary>

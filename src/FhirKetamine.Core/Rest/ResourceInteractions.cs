@@ -191,9 +191,9 @@ public sealed partial class ResourceInteractions(
     }
 
     /// <summary>Gives a new resource its id and meta, serialises it and extracts its index rows: CPU work, done before the writer.</summary>
-    private PreparedCreate Prepare(FhirRequest request, Resource resource, DateTime now, string? condition)
+    private PreparedCreate Prepare(FhirRequest request, Resource resource, DateTime now, string? condition, string? id = null)
     {
-        resource.Id = NewId();
+        resource.Id = id ?? NewId();
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = "1";
         resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
@@ -282,17 +282,75 @@ public sealed partial class ResourceInteractions(
     /// True when every hook lets this create be stored in a run of creates of its type (one SaveChanges, then each
     /// create's hooks in turn): see <see cref="IWriteHook.ReadsOthersOfItsTypeAsync"/>.
     /// </summary>
-    internal async Task<bool> MayStoreInRunAsync(PreparedCreate prepared, CancellationToken ct)
+    internal Task<bool> MayStoreInRunAsync(PreparedCreate prepared, CancellationToken ct) => MayStoreInRunAsync(prepared.Request, prepared.Resource, ct);
+
+    internal async Task<bool> MayStoreInRunAsync(FhirRequest request, Resource resource, CancellationToken ct)
     {
         foreach (var hook in _hooks)
         {
-            if (await hook.ReadsOthersOfItsTypeAsync(prepared.Request, prepared.Resource, ct))
+            if (await hook.ReadsOthersOfItsTypeAsync(request, resource, ct))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The first step of a transaction's run of new resources of one type (see <see cref="StoreRunAsync"/>), per entry in
+    /// order: what <see cref="HandleAsync"/> checks and completes before a write (scope, indexability, the
+    /// <see cref="IWritePreparer"/>s, on this context: they see the entries stored before the run).
+    /// </summary>
+    internal async Task PrepareRunEntryAsync(FhirRequest request, CancellationToken ct)
+    {
+        ScopeGuard.Demand(request);
+        var resource = Body(request);
+        RefuseUnindexable(resource);
+        foreach (var preparer in _preparers)
+        {
+            await preparer.PrepareAsync(this, request, resource, ct);
+        }
+    }
+
+    /// <summary>
+    /// Stores a transaction's run of new resources of one type — entries whose ids were assigned up front
+    /// (<see cref="FhirRequest.CreateWithId"/>), validated and <see cref="PrepareRunEntryAsync">prepared</see>, for which
+    /// every hook <see cref="MayStoreInRunAsync">lets them be stored in a run</see> — as the group-commit writer stores its runs:
+    /// the JSON and index rows of each and of what the <see cref="IPreparingWriteHook"/>s write for it (Provenance, AuditEvent)
+    /// made on all cores, then all of it inserted with one SaveChanges in the open transaction. Each is then answered,
+    /// in order, by <see cref="FinishRunEntryAsync"/> (its hooks). One at a time, each entry cost a SaveChanges of its own
+    /// and two more for its audit resources, with all the CPU work on one core.
+    /// </summary>
+    internal async Task<IReadOnlyList<PreparedCreate>> StoreRunAsync(IReadOnlyList<FhirRequest> requests, CancellationToken ct)
+    {
+        RequireTransaction();
+        var now = Now();
+        var prepared = new PreparedCreate[requests.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, (k, _) =>
+            {
+                var request = requests[k];
+                var create = Prepare(request, Body(request), now, null, request.Id);
+                create.HookCreates = PrepareHookCreates(create);
+                prepared[k] = create;
+                return ValueTask.CompletedTask;
+            });
+
+        foreach (var create in prepared)
+        {
+            StagePreparedCreate(create);
+        }
+
+        await SaveAsync(prepared[0].Type, prepared[0].Id, ct);
+        return prepared;
+    }
+
+    /// <summary>An entry of a run stored by <see cref="StoreRunAsync"/>: its hooks, then its answer as <see cref="HandleAsync"/> gives it.</summary>
+    internal async Task<FhirResponse> FinishRunEntryAsync(PreparedCreate stored, CancellationToken ct)
+    {
+        var response = await AfterStoredAsync(stored.Request, CreatedResponse(stored), "POST", ct, stored);
+        return await AfterWriteAsync(response, stored.Request.Validated ?? new OperationOutcome(), ct);
     }
 
     /// <summary>The one match of an If-None-Exist condition, null for none; 412 when it matches several.</summary>

@@ -78,7 +78,10 @@ public interface IPreparingWriteHook : IWriteHook
 /// writer), and may complete the resource: e.g. link a gateway's reading to the infusion session it was taken
 /// in. It must only add what the profiles allow, since the resource was validated as sent. Entries of a batch
 /// are prepared in parallel on one ResourceInteractions: outside a transaction a preparer must not use its
-/// database context (inside one — a transaction Bundle, entries in turn — it should, to see earlier entries).
+/// database context (inside one — a transaction Bundle, entries in turn — it should, to see earlier entries). A
+/// transaction prepares a run of new resources of one type entry by entry before it stores any of them, so a preparer
+/// reads only resources of other types than the one it completes (the session linker: Devices, Encounters and
+/// Procedures, for an Observation).
 /// </summary>
 public interface IWritePreparer
 {

@@ -282,4 +282,47 @@ public sealed class TransactionTests(FhirServerFactory factory) : IClassFixture<
         Assert.Equal(99, count.Total);
         Assert.Equal(99, result.Entry.Skip(1).Select(IdOf).Distinct().Count());
     }
+
+    /// <summary>
+    /// New resources of one type are stored together (one SaveChanges for the run, their JSON, index rows and audit resources
+    /// made on all cores): each must still come back exactly as a single create would leave it — its own id and version,
+    /// the references rewritten, searchable, with its own Provenance and AuditEvent — and be answered in entry order.
+    /// </summary>
+    [Fact]
+    public async Task New_resources_of_one_type_stored_together_are_each_answered_stored_indexed_and_audited_as_single_creates()
+    {
+        var patientUrn = NewUrn();
+        var mrn = Guid.NewGuid().ToString("N");
+        var entries = new List<Bundle.EntryComponent> { Post(Fhir.Patient(mrn: mrn), patientUrn) };
+        for (var i = 0; i < 6; i++)
+        {
+            var obs = Fhir.HeartRate("x", DateTime.UnixEpoch.AddYears(56).AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), 60 + i, $"run-{mrn}-{i}");
+            obs.Subject = new ResourceReference(patientUrn);
+            entries.Add(Post(obs, NewUrn()));
+        }
+
+        var result = await CommitAsync(Transaction([.. entries]));
+
+        var patientId = IdOf(result.Entry[0]);
+        for (var i = 1; i < result.Entry.Count; i++)
+        {
+            var entry = result.Entry[i];
+            Assert.Equal("201 Created", entry.Response.Status);
+            Assert.Equal("W/\"1\"", entry.Response.Etag);
+            var id = IdOf(entry);
+            Assert.EndsWith($"/Observation/{id}/_history/1", entry.Response.Location, StringComparison.Ordinal);
+            var stored = await (await client.GetAsync($"Observation/{id}")).ReadAsync<Observation>();
+            Assert.Equal("1", stored.Meta.VersionId);
+            Assert.Equal($"Patient/{patientId}", stored.Subject.Reference);
+            Assert.Equal($"run-{mrn}-{i - 1}", stored.Identifier.Single().Value); // entry order kept
+            Assert.Equal(60 + i - 1, ((Quantity)stored.Value).Value);
+            Assert.Equal([id], (await client.GetBundleAsync($"Observation?identifier={Uri.EscapeDataString($"urn:gateway:chair-3|run-{mrn}-{i - 1}")}")).MatchIds());
+            var provenance = Assert.Single((await client.GetBundleAsync($"Provenance?target=Observation/{id}")).Entry);
+            Assert.Equal($"Observation/{id}/_history/1", ((Provenance)provenance.Resource).Target.Single().Reference);
+            Assert.Single((await client.GetBundleAsync($"AuditEvent?entity=Observation/{id}&action=C")).Entry);
+        }
+
+        var history = await client.GetBundleAsync($"Observation?patient={patientId}&_sort=date&_count=10");
+        Assert.Equal(result.Entry.Skip(1).Select(IdOf), history.MatchIds());
+    }
 }

@@ -8,6 +8,7 @@ using System.Text;
 using FhirKetamine.Core.Rest;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirKetamine.Server.Tests.Rest;
@@ -67,29 +68,67 @@ public sealed class WriteHookTests(FhirServerFactory factory) : IClassFixture<Fh
         Assert.Equal("Kept", stored.Name[0].Family);
     }
 
-    [Fact]
-    public async Task A_failing_hook_on_one_entry_fails_a_transaction_whole()
+    /// <summary>
+    /// <paramref name="inRuns"/>: the hook lets new resources of one type be stored together (one SaveChanges, then each one's
+    /// hooks): readings, as a gateway sends them; otherwise one at a time.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_failing_hook_on_one_entry_fails_a_transaction_whole(bool inRuns)
     {
-        await using var hooked = Hooked(new Recorder(), groupCommit: true);
+        await using var hooked = Hooked(new Recorder(inRuns), groupCommit: true);
         var client = hooked.CreateClient(new() { BaseAddress = new Uri("http://localhost/fhir/") });
-        var mrn = $"mrn-{Guid.NewGuid():N}";
-        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
-        transaction.Entry.Add(new Bundle.EntryComponent
-        {
-            Resource = Fhir.Patient("Fine", mrn),
-            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Patient" },
-        });
-        transaction.Entry.Add(new Bundle.EntryComponent
-        {
-            Resource = Fhir.Patient(Recorder.Refused, mrn),
-            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Patient" },
-        });
+        var patient = await client.CreateAsync(Fhir.Patient("Readings"));
+        var transaction = Readings(patient.Id, "fine", Recorder.Refused, "also-fine");
 
         var response = await client.PostAsync(string.Empty, Fhir.Json(transaction));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        var found = await (await client.GetAsync($"Patient?identifier={mrn}&_summary=count")).ReadAsync<Bundle>();
+        var outcome = await response.ReadAsync<OperationOutcome>();
+        Assert.StartsWith("Bundle.entry[1]: ", Assert.Single(outcome.Issue).Diagnostics, StringComparison.Ordinal);
+        var found = await (await client.GetAsync($"Observation?patient={patient.Id}&_summary=count")).ReadAsync<Bundle>();
         Assert.Equal(0, found.Total);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Each_new_resource_of_a_transaction_runs_the_hooks_once_in_entry_order(bool inRuns)
+    {
+        var recorder = new Recorder(inRuns);
+        await using var hooked = Hooked(recorder, groupCommit: true);
+        var client = hooked.CreateClient(new() { BaseAddress = new Uri("http://localhost/fhir/") });
+        var patient = await client.CreateAsync(Fhir.Patient("Readings"));
+        recorder.LastReading = $"third-{Guid.NewGuid():N}";
+        var transaction = Readings(patient.Id, "first", Recorder.Warned, recorder.LastReading);
+
+        var response = await client.PostAsync(string.Empty, Fhir.Json(transaction));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.ReadAsync<Bundle>();
+        var ids = result.Entry.Select(e => e.Response.Location.Split('/')[^3]).ToList();
+        Assert.Equal(ids.Select(id => $"POST Observation/{id}/1"), recorder.Writes.Where(w => w.StartsWith("POST Observation/", StringComparison.Ordinal)));
+        Assert.Equal(inRuns ? 2 : 0, recorder.Runs); // stored together (or not): the first two readings' hooks found the third stored
+        static bool Recorded(Bundle.EntryComponent entry) =>
+            entry.Response.Outcome is OperationOutcome outcome && outcome.Issue.Any(i => i.Diagnostics == "Recorded by the test hook.");
+        Assert.Equal([false, true, false], result.Entry.Select(Recorded)); // the hook's issue reaches its own entry alone
+    }
+
+    /// <summary>A transaction of heart rates of <paramref name="patientId"/>, one per reading id (the Recorder refuses or warns by it).</summary>
+    private static Bundle Readings(string patientId, params string[] readings)
+    {
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+        for (var i = 0; i < readings.Length; i++)
+        {
+            transaction.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = Fhir.HeartRate(patientId, $"2026-03-01T09:0{i}:00Z", 70 + i, readings[i]),
+                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Observation" },
+            });
+        }
+
+        return transaction;
     }
 
     [Fact]
@@ -114,21 +153,34 @@ public sealed class WriteHookTests(FhirServerFactory factory) : IClassFixture<Fh
     });
 
     /// <summary>Records each write it sees; refuses a Patient named <see cref="Refused"/>; warns on one named "Warned".</summary>
-    private sealed class Recorder : IWriteHook
+    private sealed class Recorder(bool inRuns = false) : IWriteHook
     {
+        public const string Warned = "Warned";
+
+        private int _runs;
+
+        /// <summary>The identifier of a transaction's last reading: an earlier reading whose hooks find it stored was stored in a run with it.</summary>
+        public string? LastReading { get; set; }
+
+        /// <summary>How many readings' hooks found <see cref="LastReading"/> stored already.</summary>
+        public int Runs => _runs;
+
+        public ValueTask<bool> ReadsOthersOfItsTypeAsync(FhirRequest request, Resource resource, CancellationToken ct) => ValueTask.FromResult(!inRuns);
+
         public const string Refused = "RefusedByHook";
 
         public ConcurrentQueue<string> Writes { get; } = new();
 
-        public Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
+        public async Task AfterWriteAsync(WriteEvent write, CancellationToken ct)
         {
             var patient = write.Written.Resource as Patient;
-            if (patient?.Name.FirstOrDefault()?.Family == Refused)
+            var reading = (write.Written.Resource as Observation)?.Identifier.FirstOrDefault()?.Value;
+            if (patient?.Name.FirstOrDefault()?.Family == Refused || reading == Refused)
             {
-                throw FhirException.Unprocessable("The test hook refuses this patient.");
+                throw FhirException.Unprocessable("The test hook refuses this write.");
             }
 
-            if (patient?.Name.FirstOrDefault()?.Family == "Warned")
+            if (patient?.Name.FirstOrDefault()?.Family == Warned || reading == Warned)
             {
                 write.Issues.Add(new OperationOutcome.IssueComponent
                 {
@@ -138,9 +190,14 @@ public sealed class WriteHookTests(FhirServerFactory factory) : IClassFixture<Fh
                 });
             }
 
+            if (reading is not null && LastReading is { } last && reading != last
+                && await write.Rest.Database.TokenIndex.AnyAsync(t => t.ResourceType == "Observation" && t.ParamName == "identifier" && t.Code == last, ct))
+            {
+                Interlocked.Increment(ref _runs);
+            }
+
             Assert.NotNull(write.Request.Access);
             Writes.Enqueue($"{write.Method} {write.Written.ResourceType}/{write.Written.Id}/{write.Written.VersionId}");
-            return Task.CompletedTask;
         }
     }
 }

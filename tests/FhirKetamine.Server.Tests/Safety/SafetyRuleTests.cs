@@ -76,6 +76,55 @@ public sealed class SafetyRuleTests(FhirServerFactory factory) : IClassFixture<F
         Assert.Single(flags, f => f.Status == Flag.FlagStatus.Active);
     }
 
+    /// <summary>
+    /// A gateway's readings sent as one transaction are stored together (one SaveChanges for the run of Observations): each is
+    /// still linked to the session, and the rules still see them one at a time, in entry order.
+    /// </summary>
+    [Fact]
+    public async Task Readings_in_one_transaction_are_linked_to_the_session_and_a_breach_among_them_raises_one_flag()
+    {
+        using var client = factory.CreateFhirClient();
+        var clinic = await new SafetyClinic(client).StartAsync();
+        string[] readings =
+        [
+            clinic.HeartRate(80, TimeSpan.FromMinutes(-25)),
+            clinic.BloodPressure(190, 100, TimeSpan.FromMinutes(-20)),
+            clinic.BloodPressure(185, 95, TimeSpan.FromMinutes(-15)),
+            clinic.HeartRate(82, TimeSpan.FromMinutes(-10)),
+        ];
+        var transaction = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "transaction",
+            ["entry"] = new JsonArray(readings.Select(r => (JsonNode)new JsonObject
+            {
+                ["resource"] = JsonNode.Parse(r),
+                ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Observation" },
+            }).ToArray()),
+        };
+
+        var response = await client.PostAsync(string.Empty, Fhir.Json(transaction.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.ReadAsync<Bundle>();
+        var ids = result.Entry.Select(e => e.Response.Location.Split('/')[^3]).ToList();
+        foreach (var id in ids)
+        {
+            var stored = await (await client.GetAsync($"Observation/{id}")).ReadAsync<Observation>();
+            Assert.Equal($"Encounter/{clinic.EncounterId}", stored.Encounter.Reference);
+            Assert.Equal($"Procedure/{clinic.ProcedureId}", stored.PartOf.Single().Reference);
+        }
+
+        bool Warns(int entry, string text) => result.Entry[entry].Response.Outcome is OperationOutcome outcome
+            && outcome.Issue.Any(i => i.Severity == OperationOutcome.IssueSeverity.Warning && i.Diagnostics.Contains(text, StringComparison.Ordinal));
+        var flag = Assert.Single(await clinic.FlagsAsync());
+        Assert.True(Warns(1, "Safety rule bp-intra"));
+        Assert.True(Warns(2, $"Flag/{flag.Id} stays active")); // the second high reading found the first one's Flag
+        Assert.False(Warns(0, "Safety rule") || Warns(3, "Safety rule"));
+        Assert.Equal(SafetyClinic.Instant(TimeSpan.FromMinutes(-20)), flag.Period.StartElement.ToDateTimeOffset(TimeSpan.Zero));
+        Assert.Equal($"Observation/{ids[1]}", Assert.Single(await clinic.IssuesAsync()).Implicated.Single().Reference);
+    }
+
     [Fact]
     public async Task The_records_the_rules_write_are_valid_fhir()
     {
