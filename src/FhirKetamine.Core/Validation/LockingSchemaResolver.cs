@@ -9,8 +9,8 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// The shared compiled-schema cache: hits are lock-free reads of the dictionary; a miss compiles under one
 /// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3). Each compiled
-/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>) before it enters the cache, so no
-/// thread ever sees a schema without them.
+/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>), and its slice selectors made to share one
+/// FHIRPath cache (<see cref="SharedSliceSelectors"/>), before it enters the cache, so no thread ever sees a schema without them.
 /// <para>
 /// The lock is process-wide, not per context: every context compiles from the same core R4 StructureDefinition
 /// instances (<see cref="CoreSpecification"/>), and compiling annotates them. Two contexts compiling at once (a
@@ -43,7 +43,7 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
             var compiled = compiler.GetSchema(schemaUri);
             if (compiled is not null)
             {
-                compiled = ReferenceTargets.Rewrite(compiled);
+                compiled = SharedSliceSelectors.Rewrite(ReferenceTargets.Rewrite(compiled));
             }
 
             cache[schemaUri] = compiled;

@@ -1,3 +1,5 @@
+using Firely.Fhir.Validation;
+
 using FhirKetamine.Core.Rest;
 using FhirKetamine.Core.Tests.Profiles;
 using FhirKetamine.Core.Validation;
@@ -45,6 +47,42 @@ public sealed class ResourceValidatorTests
 
         Assert.All(runs, run => Assert.Equal(serial, run));
         Assert.Contains(serial, s => s.Contains("error", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Slice discriminators compile once per process (<see cref="SharedSliceSelectors"/>): this Firely version still has the
+    /// run cache the selectors are made to share, and every selector of a compiled profile with slices (the IG's blood
+    /// pressure: core vital signs' category and component slices) is wrapped, none left to parse its path on every run.
+    /// </summary>
+    [Fact]
+    public async Task Every_slice_selector_of_a_compiled_profile_shares_the_process_wide_fhirpath_cache()
+    {
+        Assert.True(SharedSliceSelectors.Available, "Firely's ValidationState no longer has Global.FPCompilerCache: slice discriminators are parsed on every validation again.");
+        var context = await Shared.Value.ContextAsync(CancellationToken.None);
+
+        var schema = context.Schemas.GetSchema(new Firely.Fhir.Validation.Canonical("http://fhir-ketamine.org/fhir/StructureDefinition/ketamine-bp"));
+
+        var (bare, wrapped) = CountSelectors(schema!);
+        Assert.Equal(0, bare);
+        Assert.True(wrapped > 0, "no slice selector found: the test no longer looks at a sliced profile");
+    }
+
+    private static (int Bare, int Wrapped) CountSelectors(IAssertion assertion)
+    {
+        var bare = assertion is PathSelectorValidator ? 1 : 0;
+        var wrapped = assertion.GetType().DeclaringType == typeof(SharedSliceSelectors) ? 1 : 0;
+        if (wrapped == 0 && assertion is IAssertionContainer container)
+        {
+            var conditions = assertion is SliceValidator slicing ? slicing.Slices.Select(c => c.Condition) : [];
+            foreach (var child in container.Children().Select(c => c.Child).Concat(conditions))
+            {
+                var (b, w) = CountSelectors(child);
+                bare += b;
+                wrapped += w;
+            }
+        }
+
+        return (bare, wrapped);
     }
 
     [Fact]
