@@ -7,6 +7,7 @@ using FhirKetamine.Core.Storage;
 using Hl7.Fhir.Model;
 
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace FhirKetamine.Core.Subscriptions;
@@ -42,6 +43,7 @@ public sealed partial class SubscriptionHook(
         if (type == "Subscription")
         {
             _criteriaReadOthers = null; // the active criteria may have changed
+            _activeHere = null;
         }
 
         if (type == "Subscription" && !write.ByHook)
@@ -135,9 +137,32 @@ public sealed partial class SubscriptionHook(
         !access.Scopes.Any(s => s.Context == "system" && s.Allows("Subscription", 'u'))
         && !string.Equals(owner.FhirUser, access.FhirUser, StringComparison.Ordinal);
 
+    /// <summary>The active Subscriptions as read in <see cref="_activeTransaction"/>: see <see cref="ActiveHereAsync"/>.</summary>
+    private IReadOnlyList<ActiveSubscription>? _activeHere;
+
+    private System.Data.Common.DbTransaction? _activeTransaction;
+
+    /// <summary>
+    /// The active Subscriptions, probed once per database transaction of this scope rather than once per write: the writer's
+    /// group and a transaction Bundle write many resources in one transaction, and within it only its own Subscription
+    /// writes (which reset this) change the list. One committed by another instance meanwhile counts from the next
+    /// transaction, as if it had been committed after this one.
+    /// </summary>
+    private async Task<IReadOnlyList<ActiveSubscription>> ActiveHereAsync(CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        if (_activeHere is null || transaction is null || !ReferenceEquals(transaction, _activeTransaction))
+        {
+            _activeHere = await active.GetAsync(db, ct);
+            _activeTransaction = transaction;
+        }
+
+        return _activeHere;
+    }
+
     private async Task MatchAsync(string type, string id, int versionId, CancellationToken ct)
     {
-        var candidates = (await active.GetAsync(db, ct)).Where(s => s.ResourceType == type).ToList();
+        var candidates = (await ActiveHereAsync(ct)).Where(s => s.ResourceType == type).ToList();
         if (candidates.Count == 0)
         {
             return;

@@ -46,6 +46,43 @@ public sealed class SubscriptionTests : IClassFixture<SubscriptionTests.Server>
         await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
     }
 
+    /// <summary>
+    /// The active Subscriptions are read once per database transaction, not once per write: a Subscription written by an entry
+    /// of a transaction must still count for the entries after it (and a reading before it in the same Bundle is not matched,
+    /// as it was not when it was written). Entry order is the transaction's processing order: POSTs in Bundle order.
+    /// </summary>
+    [Fact]
+    public async Task A_subscription_created_by_a_transaction_entry_notifies_on_the_later_entries_of_the_same_transaction()
+    {
+        await using var receiver = await HookReceiver.StartAsync();
+        var client = _server.CreateFhirClient();
+        var patient = await client.CreateAsync(Fhir.Patient());
+        var before = Fhir.HeartRate(patient.Id!, "2026-11-25T09:59:00Z", 70, $"before-{Guid.NewGuid():N}");
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+        foreach (var resource in new Resource[]
+            {
+                before,
+                Subs.RestHook(Subs.HeartRates(patient.Id!), receiver.Url + "/same-transaction"),
+                Fhir.HeartRate(patient.Id!, "2026-11-25T10:00:00Z", 71),
+                Fhir.HeartRate(patient.Id!, "2026-11-25T10:00:05Z", 72),
+            })
+        {
+            transaction.Entry.Add(new Bundle.EntryComponent
+            {
+                Resource = resource,
+                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = resource.TypeName },
+            });
+        }
+
+        using var response = await client.PostAsync(string.Empty, Fhir.Json(transaction));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var delivered = await receiver.WaitForAsync(2, r => r.Path == "/same-transaction");
+        Assert.Equal([71m, 72m], delivered.Select(d => Subs.Parse(d.Body) is Observation { Value: Quantity { Value: { } value } } ? value : -1m).Order());
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the reading written before the Subscription must not follow
+        Assert.Equal(2, (await receiver.WaitForAsync(2, r => r.Path == "/same-transaction")).Count);
+    }
+
     [Fact]
     public async Task A_requested_subscription_is_stored_active()
     {
