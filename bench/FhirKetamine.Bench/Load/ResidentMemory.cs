@@ -4,7 +4,9 @@ namespace FhirKetamine.Bench.Load;
 
 /// <summary>
 /// The server's resident memory (Linux <c>/proc/PID/status</c> VmRSS), read now or sampled every 50 ms while a phase runs
-/// so that its peak can be reported (issue 5: RSS ≤ 700 MB under load).
+/// so that its peak can be reported (issue 5: RSS ≤ 700 MB under load). At the peak it also keeps how much of it is the
+/// process's own memory (RssAnon: GC heap, native allocations, code) and how much is file pages mapped into it (RssFile:
+/// the SQLite database, read through <c>mmap</c>, and the loaded assemblies), which the kernel can drop under pressure.
 /// </summary>
 internal sealed class ResidentMemory : IAsyncDisposable
 {
@@ -12,6 +14,8 @@ internal sealed class ResidentMemory : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
     private long _peak;
+    private long _peakAnon;
+    private long _peakFile;
 
     private ResidentMemory(int pid)
     {
@@ -26,16 +30,29 @@ internal sealed class ResidentMemory : IAsyncDisposable
     public double PeakMb => Interlocked.Read(ref _peak) / 1048576.0;
 
     /// <summary>VmRSS of a process in bytes; 0 when it is gone.</summary>
-    public static long Of(int pid)
+    public static long Of(int pid) => Read(pid).Total;
+
+    /// <summary>VmRSS, RssAnon and RssFile of a process in bytes; zeros when it is gone.</summary>
+    private static (long Total, long Anon, long File) Read(int pid)
     {
+        long total = 0, anon = 0, file = 0;
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                var key = line.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? line[..colon] : string.Empty;
+                if (key is not ("VmRSS" or "RssAnon" or "RssFile"))
                 {
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                    continue;
                 }
+
+                var bytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                _ = key switch
+                {
+                    "VmRSS" => total = bytes,
+                    "RssAnon" => anon = bytes,
+                    _ => file = bytes,
+                };
             }
         }
         catch (IOException)
@@ -43,12 +60,12 @@ internal sealed class ResidentMemory : IAsyncDisposable
             // The process is gone.
         }
 
-        return 0;
+        return (total, anon, file);
     }
 
     /// <summary>A line for the results: the phase's peak RSS against the goal.</summary>
     public string Line(string phase) => string.Create(CultureInfo.InvariantCulture,
-        $"server RSS during {phase}: peak **{PeakMb:F0} MB** (goal ≤ 700 MB; VmRSS sampled every 50 ms)");
+        $"server RSS during {phase}: peak **{PeakMb:F0} MB** (goal ≤ 700 MB; VmRSS sampled every 50 ms), of it {Interlocked.Read(ref _peakAnon) / 1048576.0:F0} MB the process's own (RssAnon) and {Interlocked.Read(ref _peakFile) / 1048576.0:F0} MB mapped files (RssFile: the database through mmap, assemblies)");
 
     public async ValueTask DisposeAsync()
     {
@@ -62,10 +79,12 @@ internal sealed class ResidentMemory : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
         do
         {
-            var now = Of(_pid);
-            if (now > Interlocked.Read(ref _peak))
+            var now = Read(_pid);
+            if (now.Total > Interlocked.Read(ref _peak))
             {
-                Interlocked.Exchange(ref _peak, now);
+                Interlocked.Exchange(ref _peakAnon, now.Anon);
+                Interlocked.Exchange(ref _peakFile, now.File);
+                Interlocked.Exchange(ref _peak, now.Total);
             }
         }
         while (await NextAsync(timer));
