@@ -12,7 +12,7 @@ const string Usage = """
                   [--patients 2000 --per-patient 500 | --observations 1000000]   (dataset for search)
               [--entries 100]   (entries per transaction Bundle: a Patient and its vitals)
       gateway     [--phases ceiling,single,batch,half] --clients 16 --gateways 8 --batch 50 --chairs 16 [--interval K]
-                  --duration 30 --warmup 10 --retry-rate 0.02 --duplicate-rate 0.02 [--group-commit false] [--results FILE.md]
+                  --duration 30 --warmup 10 --retry-rate 0.02 --duplicate-rate 0.02 [--group-commit false] [--server-args "--Key=Value …"] [--results FILE.md]
                   (bedside gateways with If-None-Exist, retries and racing duplicates; bare-validator ceiling; exactly-once count check)
       prefill     --patients 2000 --per-patient 500 (or --observations N) [--bundle 1000] [--concurrency 2] [--force]
       dataset     [--observations 1000000 --copies 100 --seed-patients 100 --heavy 1 --heavy-count 1000 --organizations 10 --practitioners 20] [--force]

@@ -55,6 +55,8 @@ internal static class GatewayCommand
             extra.Add($"--Storage:GroupCommit:Enabled={groupCommit}");
         }
 
+        extra.AddRange(args.String("server-args")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []); // e.g. "--Storage:GroupCommit:MaxGroupSize=100"
+
         var serverUrl = args.String("server-url");
         await using (var server = serverUrl is not null
             ? await ServerHost.AttachAsync(new Uri(serverUrl.TrimEnd('/') + "/"), ct)
