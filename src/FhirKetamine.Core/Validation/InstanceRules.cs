@@ -16,7 +16,8 @@ namespace FhirKetamine.Core.Validation;
 /// in the resource (for a Bundle, anywhere in the Bundle) — one issue per link text and place in the div, as the
 /// HL7 validator counts them; and a <c>Coding.system</c> is an absolute URI naming a code system, not a value
 /// set (datatypes.html#Coding, terminologies.html); an Attachment's <c>size</c> and <c>hash</c> (SHA-1) are those of
-/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id). One pass over the resource, plus one over the ids when a
+/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id); <c>Resource.id</c>
+/// has no extensions (its type is System.String, not an element). One pass over the resource, plus one over the ids when a
 /// narrative links to a fragment.
 /// </summary>
 internal static class InstanceRules
@@ -68,6 +69,15 @@ internal static class InstanceRules
             if (resource.Id is { Length: > 0 } resourceId)
             {
                 scan.Ids.Add(resourceId);
+            }
+
+            // Resource.id is a System.String in R4, not an element: it has no id and no extensions (JSON "_id", XML <id><extension>).
+            if (resource.IdElement is { Extension.Count: > 0 } idElement)
+            {
+                foreach (var extension in idElement.Extension)
+                {
+                    yield return Outcomes.ValidationError(OperationOutcome.IssueType.Structure, $"Extensions are not allowed on Resource.id ('{extension.Url}').", $"{path}.id");
+                }
             }
         }
         else if (node is Element { ElementId: { Length: > 0 } elementId })

@@ -46,7 +46,7 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? null : [new UcumLimits(Ucum)]), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)

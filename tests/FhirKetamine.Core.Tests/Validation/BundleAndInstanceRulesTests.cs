@@ -185,5 +185,18 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Empty(InstanceRules.Check(profile));
         Assert.Equal(["Bundle.entry[0].resource.name[1]", "Bundle.entry[1]"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()).Order(StringComparer.Ordinal));
     }
-}
 
+    [Fact]
+    public void Resource_id_has_no_extensions_but_other_primitives_may()
+    {
+        var patient = new Patient { IdElement = new Id("p1") };
+        patient.IdElement.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/data-absent-reason", new Code("masked")));
+        var good = new Patient { Id = "p1", BirthDateElement = new Date("1970") };
+        good.BirthDateElement.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/data-absent-reason", new Code("masked")));
+        var bundle = new Bundle { Type = Bundle.BundleType.Collection, Entry = [new() { FullUrl = "http://example.org/fhir/Patient/p1", Resource = patient }] };
+
+        Assert.Equal(["Patient.id"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Equal(["Bundle.entry[0].resource.id"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(good));
+    }
+}

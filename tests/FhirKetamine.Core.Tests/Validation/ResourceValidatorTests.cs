@@ -159,6 +159,45 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("maxValue", Weigh(150_000), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_R4_minLength_extension_on_an_element_sets_the_least_number_of_characters()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = ExampleProfiles + "family-min-3";
+        var family = new ElementDefinition("Patient.name.family") { ElementId = "Patient.name.family" };
+        family.SetIntegerExtension(DefinitionRules.MinLengthUrl, 3);
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "family-min-3", 1, PatientProfile("family-min-3", "FamilyMin3", family), CancellationToken.None);
+
+        string Named(string name) => Show(validator.ValidateAsync(new Patient { Name = [new HumanName { Family = name }] }, [url], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.Contains("Value 'Li' is shorter than permitted minimum length of 3", Named("Li"), StringComparison.Ordinal);
+        Assert.DoesNotContain("minimum length", Named("Lee"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_complex_extension_s_relative_sub_extension_urls_must_be_ones_it_defines()
+    {
+        // patient-animal (core R4) defines species, breed and genderStatus, with open slicing on Extension.extension.
+        static Patient WithAnimal(string part) => new()
+        {
+            Extension =
+            [
+                new Extension
+                {
+                    Url = "http://hl7.org/fhir/StructureDefinition/patient-animal",
+                    Extension = [new Extension("species", new CodeableConcept("http://hl7.org/fhir/animal-species", "canislf")), new Extension(part, new CodeableConcept("http://example.org/x", "y"))],
+                },
+            ],
+        };
+
+        var undefined = Show(await Shared.Value.ValidateAsync(WithAnimal("species-x"), null, CancellationToken.None));
+        var defined = Show(await Shared.Value.ValidateAsync(WithAnimal("breed"), null, CancellationToken.None));
+
+        Assert.Contains("Sub-extension url 'species-x' is not defined by the Extension http://hl7.org/fhir/StructureDefinition/patient-animal", undefined, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sub-extension", defined, StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
