@@ -245,6 +245,8 @@ public sealed partial class ResourceValidator(
         var targets = NeedsTargets(context, resource, declared.OfType<string>().Where(context.Knows).Concat(added.Select(p => p.ToString())))
             ? new ReferenceTargetResolver(store, resource, baseUrl, ct)
             : null;
+        // The instance rules first: they drop null list items (reporting them), on which the validator would throw.
+        var instanceIssues = InstanceRules.Check(resource, context.IsValueSetUrl);
         var validator = new Validator(context.Resolver, context.Terminology, targets, settings, context.Schemas);
         var result = validator.Validate(resource);
         foreach (var issue in result.Issue)
@@ -274,7 +276,7 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
-        outcome.Issue.AddRange(InstanceRules.Check(resource, context.IsValueSetUrl));
+        outcome.Issue.AddRange(instanceIssues);
 
         return outcome;
     }

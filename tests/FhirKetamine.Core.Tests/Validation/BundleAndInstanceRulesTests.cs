@@ -144,16 +144,20 @@ public sealed class BundleAndInstanceRulesTests
         var media = new Media
         {
             Status = EventStatus.Completed,
-            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = 100, Hash = new byte[20] },
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, SizeUnsignedInt = 100, Hash = new byte[20] },
         };
         var good = new Media
         {
             Status = EventStatus.Completed,
-            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, SizeUnsignedInt = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
         };
+
+        // Not base64 at all: nothing to compare with (the validator reports the data itself), and no exception.
+        var garbled = new Media { Status = EventStatus.Completed, Content = new Attachment { DataElement = new Base64Binary { JsonValue = "not...base64" }, SizeUnsignedInt = 3 } };
 
         Assert.Equal(["Media.content.size", "Media.content.hash"], InstanceRules.Check(media).Select(i => i.Expression.Single()));
         Assert.Empty(InstanceRules.Check(good));
+        Assert.Empty(InstanceRules.Check(garbled));
     }
 
     [Fact]
@@ -198,5 +202,19 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Equal(["Patient.id"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
         Assert.Equal(["Bundle.entry[0].resource.id"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()));
         Assert.Empty(InstanceRules.Check(good));
+    }
+
+    [Fact]
+    public void A_list_item_that_is_nothing_at_all_is_reported_and_dropped()
+    {
+        // What JSON's parallel arrays can parse into: "given": ["a"], "_given": [{"id": "x"}, null].
+        var name = new HumanName();
+        name.GivenElement.Add(new FhirString("a") { ElementId = "x" });
+        name.GivenElement.Add(null!);
+        var patient = new Patient { Name = [name] };
+
+        Assert.Equal(["Patient.name[0].given"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Equal(["a"], patient.Name[0].Given);
+        Assert.Empty(InstanceRules.Check(patient));
     }
 }
