@@ -32,7 +32,7 @@ internal sealed class ValidationContext
         // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
         // StructureDefinitions: a snapshot generated here (for a profile posted without one) is generated against this
         // context's base profiles and must not reach the next context through a shared instance.
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? c.Resource.DeepCopy() : c.Resource));
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource) : c.Resource));
 
         // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across
         // contexts. Core's own snapshots are used as HL7 ships them and never regenerated (MissingSnapshotSource): the
@@ -53,6 +53,18 @@ internal sealed class ValidationContext
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         Selector = ProfileSelector.From(Profiles.Values);
         _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
+    }
+
+    /// <summary>The validator's own copy of a ValueSet or StructureDefinition (an extension's R5 abstract-type context read for R4: <see cref="ExtensionContexts"/>).</summary>
+    private static Resource ValidatorCopy(Resource resource)
+    {
+        var copy = (Resource)resource.DeepCopy();
+        if (copy is StructureDefinition sd && ExtensionContexts.NamesR5AbstractType(sd))
+        {
+            ExtensionContexts.ExpandR5AbstractTypes(sd);
+        }
+
+        return copy;
     }
 
     public CoreSpecification Core { get; }

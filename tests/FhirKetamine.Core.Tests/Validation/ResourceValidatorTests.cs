@@ -198,6 +198,51 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("Sub-extension", defined, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_extension_for_R5_s_CanonicalResource_may_be_used_on_R4_canonical_resources_only()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = ExampleProfiles + "canonical-note";
+        var extension = new StructureDefinition
+        {
+            Id = "canonical-note",
+            Url = url,
+            Name = "CanonicalNote",
+            Status = PublicationStatus.Active,
+            FhirVersion = FHIRVersion.N5_0_0,
+            Kind = StructureDefinition.StructureDefinitionKind.ComplexType,
+            Abstract = false,
+            Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = "CanonicalResource" }],
+            Type = "Extension",
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Extension",
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new()
+            {
+                Element =
+                [
+                    new ElementDefinition("Extension") { ElementId = "Extension", Max = "1" },
+                    new ElementDefinition("Extension.extension") { ElementId = "Extension.extension", Max = "0" },
+                    new ElementDefinition("Extension.url") { ElementId = "Extension.url", Fixed = new FhirUri(url) },
+                    new ElementDefinition("Extension.value[x]") { ElementId = "Extension.value[x]", Min = 1, Type = [new() { Code = "string" }] },
+                ],
+            },
+        };
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "canonical-note", 1, extension, CancellationToken.None);
+
+        var onCodeSystem = Show(await validator.ValidateAsync(new CodeSystem
+        {
+            Url = "http://example.org/cs",
+            Status = PublicationStatus.Draft,
+            Content = CodeSystemContentMode.NotPresent,
+            Extension = [new Extension(url, new FhirString("note"))],
+        }, null, CancellationToken.None));
+        var onPatient = Show(await validator.ValidateAsync(new Patient { Extension = [new Extension(url, new FhirString("note"))] }, null, CancellationToken.None));
+
+        Assert.DoesNotContain("outside of appropriate contexts", onCodeSystem, StringComparison.Ordinal);
+        Assert.Contains("outside of appropriate contexts", onPatient, StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
