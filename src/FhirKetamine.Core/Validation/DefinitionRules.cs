@@ -18,12 +18,21 @@ namespace FhirKetamine.Core.Validation;
 /// <item>a complex extension's sub-extensions: one with a relative <c>url</c> must be one the extension defines
 /// (extensibility.html: the parts of a complex extension are identified by the urls its definition fixes). Firely only
 /// checks this when the definition closes the slicing; an open <c>Extension.extension</c> slicing (core's default) lets
-/// any relative url through, where the HL7 validator reports it.</item>
+/// any relative url through, where the HL7 validator reports it;</item>
+/// <item>R5's <c>mustHaveValue</c> and <c>valueAlternatives</c> where a profile states them with the official R4 cross-version
+/// extensions (extension-ElementDefinition.mustHaveValue / .valueAlternatives): a primitive without a value is an error,
+/// unless one of the named alternative extensions stands in for it.</item>
 /// </list>
 /// </summary>
 internal sealed class DefinitionRules : ISchemaBuilder
 {
     public const string MinLengthUrl = "http://hl7.org/fhir/StructureDefinition/minLength";
+
+    /// <summary>R5's <c>ElementDefinition.mustHaveValue</c> as R4 carries it (the official cross-version extension).</summary>
+    public const string MustHaveValueUrl = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue";
+
+    /// <summary>R5's <c>ElementDefinition.valueAlternatives</c> as R4 carries it.</summary>
+    public const string ValueAlternativesUrl = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.valueAlternatives";
 
     public IEnumerable<IAssertion> Build(ElementDefinitionNavigator nav, ElementConversionMode? conversionMode = ElementConversionMode.Full)
     {
@@ -35,6 +44,15 @@ internal sealed class DefinitionRules : ISchemaBuilder
         if (element.GetIntegerExtension(MinLengthUrl) is { } minLength and > 0)
         {
             yield return new MinLength(minLength);
+        }
+
+        if (element.GetBoolExtension(MustHaveValueUrl) == true)
+        {
+            yield return new ValueRequired(nav.StructureDefinition?.Url, element.Path ?? string.Empty, []);
+        }
+        else if (element.Extension.Where(e => e.Url == ValueAlternativesUrl).Select(e => e.Value).OfType<Hl7.Fhir.Model.Canonical>().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } alternatives)
+        {
+            yield return new ValueRequired(nav.StructureDefinition?.Url, element.Path ?? string.Empty, alternatives);
         }
 
         if (element.Path == "Extension" && nav.StructureDefinition?.Type == "Extension" && SubExtensions.Of(nav.Elements) is { } subExtensions)
@@ -59,6 +77,29 @@ internal sealed class DefinitionRules : ISchemaBuilder
         }
 
         public JToken ToJson() => new JProperty("minLength", Length);
+    }
+
+    /// <summary>
+    /// A primitive present without a value (only extensions) where the profile says it must have one (<c>mustHaveValue</c>),
+    /// or where it names the extensions that may stand in for the value (<c>valueAlternatives</c>) and none of them is there.
+    /// </summary>
+    private sealed record ValueRequired(string? Profile, string Path, string[] Alternatives) : IValidatable
+    {
+        public ResultReport Validate(PocoNode input, ValidationSettings vc, ValidationState state)
+        {
+            if (input.Poco is not PrimitiveType { JsonValue: null } primitive
+                || (Alternatives.Length > 0 && primitive.Extension.Any(e => Alternatives.Contains(e.Url, StringComparer.Ordinal))))
+            {
+                return ResultReport.SUCCESS;
+            }
+
+            var message = Alternatives.Length == 0
+                ? $"The element definition '{Path}' in the profile '{Profile}' requires that a value be present in this element"
+                : $"The element definition '{Path}' in the profile '{Profile}' requires that if a value is not present, one of the extensions {string.Join(", ", Alternatives.Select(a => $"'{a}'"))} be present";
+            return new IssueAssertion(Issue.CONTENT_ELEMENT_INVALID_PRIMITIVE_VALUE, message).AsResult(state, input);
+        }
+
+        public JToken ToJson() => new JProperty("valueRequired", new JArray(Alternatives));
     }
 
     /// <summary>The relative sub-extension urls a complex extension defines, when its <c>Extension.extension</c> slicing is open.</summary>

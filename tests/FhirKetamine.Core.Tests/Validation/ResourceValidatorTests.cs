@@ -243,6 +243,30 @@ public sealed class ResourceValidatorTests
         Assert.Contains("outside of appropriate contexts", onPatient, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cross_version_mustHaveValue_and_valueAlternatives_decide_whether_an_extension_may_stand_in_for_a_value()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        var mustHave = new ElementDefinition("Patient.active") { ElementId = "Patient.active" };
+        mustHave.SetBoolExtension(DefinitionRules.MustHaveValueUrl, true);
+        var alternatives = new ElementDefinition("Patient.active") { ElementId = "Patient.active" };
+        alternatives.Extension.Add(new Extension(DefinitionRules.ValueAlternativesUrl, new Canonical("http://hl7.org/fhir/StructureDefinition/data-absent-reason")));
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "active-must-have-value", 1, PatientProfile("active-must-have-value", "ActiveMustHaveValue", mustHave), CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "active-alternatives", 1, PatientProfile("active-alternatives", "ActiveAlternatives", alternatives), CancellationToken.None);
+
+        string Check(string profile, FhirBoolean active) =>
+            Show(validator.ValidateAsync(new Patient { ActiveElement = active }, [ExampleProfiles + profile], CancellationToken.None).GetAwaiter().GetResult());
+        static FhirBoolean Absent(string url, string code) => new() { Extension = [new Extension(url, new Code(code))] };
+        const string absentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+        const string nullFlavor = "http://hl7.org/fhir/StructureDefinition/iso21090-nullFlavor";
+
+        Assert.Contains("requires that a value be present", Check("active-must-have-value", Absent(absentReason, "unknown")), StringComparison.Ordinal);
+        Assert.DoesNotContain("requires that", Check("active-must-have-value", new FhirBoolean(true)), StringComparison.Ordinal);
+        Assert.Contains("requires that if a value is not present", Check("active-alternatives", Absent(nullFlavor, "MSK")), StringComparison.Ordinal);
+        Assert.DoesNotContain("requires that", Check("active-alternatives", Absent(absentReason, "unknown")), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
