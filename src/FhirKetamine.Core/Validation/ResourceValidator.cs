@@ -16,8 +16,9 @@ namespace FhirKetamine.Core.Validation;
 
 /// <summary>
 /// The one validation service: every write and <c>$validate</c> come here. A resource is validated
-/// against core R4, every profile of its <c>meta.profile</c> (an unknown one is an error naming it) and
-/// every profile whose <c>applies-when</c> rule matches its content (<see cref="ProfileSelector"/>).
+/// against core R4, every profile of its <c>meta.profile</c> (an unknown one is an error naming it),
+/// every profile whose <c>applies-when</c> rule matches its content (<see cref="ProfileSelector"/>) and every global
+/// profile an ImplementationGuide on the server declares for its type.
 /// Thread-safe: the current <see cref="ValidationContext"/> is immutable and shared, each call builds a
 /// cheap new Firely <see cref="Validator"/> over it, and a conformance resource written through the API
 /// swaps in a new context (built off the request thread) before the write returns.
@@ -219,6 +220,7 @@ public sealed partial class ResourceValidator(
         }
 
         var added = context.Selector.Select(resource)
+            .Concat(context.Globals.TryGetValue(resource.TypeName, out var globals) ? globals.Where(context.Knows) : [])
             .Concat(extraProfiles.Where(context.Knows))
             .Where(p => !declared.Contains(p))
             .Distinct(StringComparer.Ordinal)

@@ -8,6 +8,7 @@ using Firely.Fhir.Validation.Compilation;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
+using Hl7.Fhir.Utility;
 
 using Canonical = Firely.Fhir.Validation.Canonical;
 
@@ -52,6 +53,11 @@ internal sealed class ValidationContext
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         Selector = ProfileSelector.From(Profiles.Values);
+        Globals = custom.Values.Select(c => c.Resource).OfType<ImplementationGuide>()
+            .SelectMany(ig => ig.Global)
+            .Where(g => g.Type is not null && g.Profile is { Length: > 0 })
+            .GroupBy(g => g.Type!.Value.GetLiteral(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Profile!).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
         _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
     }
 
@@ -88,6 +94,12 @@ internal sealed class ValidationContext
     public IReadOnlyDictionary<string, StructureDefinition> Profiles { get; }
 
     public ProfileSelector Selector { get; }
+
+    /// <summary>
+    /// The global profiles of the ImplementationGuides this server has (<c>ImplementationGuide.global</c>: every resource of
+    /// the type conforms to the profile), by resource type.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> Globals { get; }
 
     public int CompiledSchemas => _schemaCache.Count;
 
