@@ -279,6 +279,12 @@ public sealed partial class ResourceValidator(
         }
 
         outcome.Issue.AddRange(instanceIssues);
+        if (resource is StructureDefinition sd)
+        {
+            outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
+                ? custom.Type
+                : (context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition)?.Type));
+        }
 
         return outcome;
     }

@@ -217,4 +217,30 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Equal(["a"], patient.Name[0].Given);
         Assert.Empty(InstanceRules.Check(patient));
     }
+
+    [Fact]
+    public void A_type_profile_must_be_a_profile_of_the_element_s_type()
+    {
+        static StructureDefinition Profiling(string code, string profile) => new()
+        {
+            Type = "Observation",
+            Differential = new()
+            {
+                Element = [new ElementDefinition("Observation.valueQuantity") { Type = [new() { Code = code, Profile = [profile] }] }],
+            },
+        };
+        var types = new Dictionary<string, string>
+        {
+            ["http://hl7.org/fhir/StructureDefinition/Count"] = "Count",
+            ["http://hl7.org/fhir/StructureDefinition/SimpleQuantity"] = "Quantity",
+            ["http://example.org/fhir/StructureDefinition/my-patient"] = "Patient",
+        };
+        string? TypeOf(string url) => types.GetValueOrDefault(url);
+
+        Assert.Equal(["StructureDefinition.differential.element[0].type[0].profile[0]"],
+            StructureDefinitionRules.Check(Profiling("Quantity", "http://hl7.org/fhir/StructureDefinition/Count"), TypeOf).Select(i => i.Expression.Single()));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Quantity", "http://hl7.org/fhir/StructureDefinition/SimpleQuantity"), TypeOf));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Resource", "http://example.org/fhir/StructureDefinition/my-patient"), TypeOf));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Quantity", "http://example.org/fhir/StructureDefinition/unknown"), TypeOf));
+    }
 }
