@@ -285,9 +285,16 @@ public sealed class FhirSerialization
                     ? OperationOutcome.IssueType.Structure : OperationOutcome.IssueType.Invalid,
                 Diagnostics = issue.Message,
                 Details = new CodeableConcept("http://fhir-ketamine.org/fhir/CodeSystem/parse-error", issue.ErrorCode),
-                Expression = issue is FhirJsonException { InstancePath: { } path } ? [path] : [],
+                Expression = issue is ExtendedCodedException { InstancePath: { Length: > 0 } path } ? [path] : [],
             });
         }
+
+        // The XML parser reports an unknown element and then each element inside it again: one problem, one issue.
+        static bool IsUnknownElement(OperationOutcome.IssueComponent issue) =>
+            (issue.Diagnostics ?? string.Empty).StartsWith("Found unknown element", StringComparison.Ordinal);
+        var unknown = outcome.Issue.Where(IsUnknownElement).SelectMany(i => i.Expression).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        outcome.Issue.RemoveAll(i => IsUnknownElement(i)
+            && i.Expression.Any(path => path is not null && unknown.Any(outer => path.Length > outer.Length && path.StartsWith(outer, StringComparison.Ordinal) && path[outer.Length] is '.' or '[')));
 
         if (outcome.Issue.Count == 0)
         {

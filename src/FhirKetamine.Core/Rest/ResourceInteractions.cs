@@ -596,7 +596,7 @@ public sealed partial class ResourceInteractions(
 
     /// <summary>
     /// Keeps the validator's warnings for the response (<c>Prefer: return=OperationOutcome</c>), and makes a
-    /// StructureDefinition, ValueSet or CodeSystem just written count for the very next validation.
+    /// StructureDefinition, ValueSet, CodeSystem or ImplementationGuide just written count for the very next validation.
     /// </summary>
     private async Task<FhirResponse> AfterWriteAsync(FhirResponse response, OperationOutcome validated, CancellationToken ct)
     {

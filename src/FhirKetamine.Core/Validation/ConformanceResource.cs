@@ -3,7 +3,7 @@ using Hl7.Fhir.Model;
 namespace FhirKetamine.Core.Validation;
 
 /// <summary>
-/// A StructureDefinition, ValueSet or CodeSystem the validator knows besides core R4, keyed by
+/// A StructureDefinition, ValueSet, CodeSystem or ImplementationGuide (for its global profiles) the validator knows besides core R4, keyed by
 /// <c>Type/id</c>; <see cref="Fingerprint"/> is its JSON without <c>meta</c>, so storing a resource the
 /// validator already has (the IG package at every start) rebuilds nothing.
 /// </summary>
@@ -11,7 +11,7 @@ internal sealed record ConformanceResource(string Key, Resource Resource, string
 {
     public static readonly IReadOnlySet<string> Types = new HashSet<string>(StringComparer.Ordinal)
     {
-        "StructureDefinition", "ValueSet", "CodeSystem",
+        "StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide",
     };
 
     public static bool IsConformance(string? type) => type is not null && Types.Contains(type);

@@ -16,7 +16,8 @@ namespace FhirKetamine.Core.Validation;
 /// in the resource (for a Bundle, anywhere in the Bundle) — one issue per link text and place in the div, as the
 /// HL7 validator counts them; and a <c>Coding.system</c> is an absolute URI naming a code system, not a value
 /// set (datatypes.html#Coding, terminologies.html); an Attachment's <c>size</c> and <c>hash</c> (SHA-1) are those of
-/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id). One pass over the resource, plus one over the ids when a
+/// its <c>data</c> (datatypes.html#Attachment); an element id is unique within its resource (Element.id); <c>Resource.id</c>
+/// has no extensions (its type is System.String, not an element). One pass over the resource, plus one over the ids when a
 /// narrative links to a fragment.
 /// </summary>
 internal static class InstanceRules
@@ -69,6 +70,15 @@ internal static class InstanceRules
             {
                 scan.Ids.Add(resourceId);
             }
+
+            // Resource.id is a System.String in R4, not an element: it has no id and no extensions (JSON "_id", XML <id><extension>).
+            if (resource.IdElement is { Extension.Count: > 0 } idElement)
+            {
+                foreach (var extension in idElement.Extension)
+                {
+                    yield return Outcomes.ValidationError(OperationOutcome.IssueType.Structure, $"Extensions are not allowed on Resource.id ('{extension.Url}').", $"{path}.id");
+                }
+            }
         }
         else if (node is Element { ElementId: { Length: > 0 } elementId })
         {
@@ -97,11 +107,13 @@ internal static class InstanceRules
             }
         }
 
-        if (node is Attachment { Data: { } data } attachment)
+        if (node is Attachment { DataElement: { } dataElement } attachment && Decoded(dataElement) is { } data)
         {
-            if (attachment.Size is { } size && size != data.LongLength)
+            // R4's size is an unsignedInt (Attachment.Size is the SDK's R5 property, an integer64, and throws on an R4 instance).
+            long? size = attachment.SizeElement switch { UnsignedInt { Value: { } n } => n, Integer64 { Value: { } n } => n, _ => null };
+            if (size is { } stated && stated != data.LongLength)
             {
-                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Attachment.size is {size}, but the data has {data.LongLength} bytes.", $"{path}.size");
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid, $"Attachment.size is {stated}, but the data has {data.LongLength} bytes.", $"{path}.size");
             }
 
             if (attachment.Hash is { Length: > 0 } hash && !hash.AsSpan().SequenceEqual(System.Security.Cryptography.SHA1.HashData(data)))
@@ -132,6 +144,21 @@ internal static class InstanceRules
 
                     break;
                 case System.Collections.IEnumerable list:
+                    if (list is System.Collections.IList { IsReadOnly: false, IsFixedSize: false } items && items.Contains(null))
+                    {
+                        // JSON's parallel arrays ("given": ["a"], "_given": [{...}, null]) can leave an item that is nothing at all;
+                        // reported here, and dropped so that the validator (which throws on a null item) sees the rest.
+                        for (var i = items.Count - 1; i >= 0; i--)
+                        {
+                            if (items[i] is null)
+                            {
+                                items.RemoveAt(i);
+                                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Structure,
+                                    $"The array '{name}' is invalid at index {i}: an item must have a value, an id or extensions.", $"{path}.{name}");
+                            }
+                        }
+                    }
+
                     var index = 0;
                     foreach (var item in list.OfType<Base>())
                     {
@@ -143,6 +170,19 @@ internal static class InstanceRules
 
                     break;
             }
+        }
+    }
+
+    /// <summary>An Attachment's data as bytes; null when it is not base64 (the validator reports that).</summary>
+    private static byte[]? Decoded(Base64Binary data)
+    {
+        try
+        {
+            return data.Value;
+        }
+        catch (Hl7.Fhir.Validation.CodedValidationException)
+        {
+            return null;
         }
     }
 

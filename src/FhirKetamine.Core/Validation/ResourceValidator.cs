@@ -16,8 +16,9 @@ namespace FhirKetamine.Core.Validation;
 
 /// <summary>
 /// The one validation service: every write and <c>$validate</c> come here. A resource is validated
-/// against core R4, every profile of its <c>meta.profile</c> (an unknown one is an error naming it) and
-/// every profile whose <c>applies-when</c> rule matches its content (<see cref="ProfileSelector"/>).
+/// against core R4, every profile of its <c>meta.profile</c> (an unknown one is an error naming it),
+/// every profile whose <c>applies-when</c> rule matches its content (<see cref="ProfileSelector"/>) and every global
+/// profile an ImplementationGuide on the server declares for its type.
 /// Thread-safe: the current <see cref="ValidationContext"/> is immutable and shared, each call builds a
 /// cheap new Firely <see cref="Validator"/> over it, and a conformance resource written through the API
 /// swaps in a new context (built off the request thread) before the write returns.
@@ -219,6 +220,7 @@ public sealed partial class ResourceValidator(
         }
 
         var added = context.Selector.Select(resource)
+            .Concat(context.Globals.TryGetValue(resource.TypeName, out var globals) ? globals.Where(context.Knows) : [])
             .Concat(extraProfiles.Where(context.Knows))
             .Where(p => !declared.Contains(p))
             .Distinct(StringComparer.Ordinal)
@@ -245,6 +247,8 @@ public sealed partial class ResourceValidator(
         var targets = NeedsTargets(context, resource, declared.OfType<string>().Where(context.Knows).Concat(added.Select(p => p.ToString())))
             ? new ReferenceTargetResolver(store, resource, baseUrl, ct)
             : null;
+        // The instance rules first: they drop null list items (reporting them), on which the validator would throw.
+        var instanceIssues = InstanceRules.Check(resource, context.IsValueSetUrl);
         var validator = new Validator(context.Resolver, context.Terminology, targets, settings, context.Schemas);
         var result = validator.Validate(resource);
         foreach (var issue in result.Issue)
@@ -274,7 +278,13 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(BundleRules.Check(bundle));
         }
 
-        outcome.Issue.AddRange(InstanceRules.Check(resource, context.IsValueSetUrl));
+        outcome.Issue.AddRange(instanceIssues);
+        if (resource is StructureDefinition sd)
+        {
+            outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
+                ? custom.Type
+                : (context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition)?.Type));
+        }
 
         return outcome;
     }

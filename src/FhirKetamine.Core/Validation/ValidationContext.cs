@@ -8,6 +8,7 @@ using Firely.Fhir.Validation.Compilation;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
+using Hl7.Fhir.Utility;
 
 using Canonical = Firely.Fhir.Validation.Canonical;
 
@@ -32,7 +33,7 @@ internal sealed class ValidationContext
         // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
         // StructureDefinitions: a snapshot generated here (for a profile posted without one) is generated against this
         // context's base profiles and must not reach the next context through a shared instance.
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? c.Resource.DeepCopy() : c.Resource));
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource) : c.Resource));
 
         // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across
         // contexts. Core's own snapshots are used as HL7 ships them and never regenerated (MissingSnapshotSource): the
@@ -46,13 +47,30 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? null : [new UcumLimits(Ucum)]), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         Selector = ProfileSelector.From(Profiles.Values);
+        Globals = custom.Values.Select(c => c.Resource).OfType<ImplementationGuide>()
+            .SelectMany(ig => ig.Global)
+            .Where(g => g.Type is not null && g.Profile is { Length: > 0 })
+            .GroupBy(g => g.Type!.Value.GetLiteral(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Profile!).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
         _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
+    }
+
+    /// <summary>The validator's own copy of a ValueSet or StructureDefinition (an extension's R5 abstract-type context read for R4: <see cref="ExtensionContexts"/>).</summary>
+    private static Resource ValidatorCopy(Resource resource)
+    {
+        var copy = (Resource)resource.DeepCopy();
+        if (copy is StructureDefinition sd && ExtensionContexts.NamesR5AbstractType(sd))
+        {
+            ExtensionContexts.ExpandR5AbstractTypes(sd);
+        }
+
+        return copy;
     }
 
     public CoreSpecification Core { get; }
@@ -76,6 +94,12 @@ internal sealed class ValidationContext
     public IReadOnlyDictionary<string, StructureDefinition> Profiles { get; }
 
     public ProfileSelector Selector { get; }
+
+    /// <summary>
+    /// The global profiles of the ImplementationGuides this server has (<c>ImplementationGuide.global</c>: every resource of
+    /// the type conforms to the profile), by resource type.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> Globals { get; }
 
     public int CompiledSchemas => _schemaCache.Count;
 

@@ -144,16 +144,20 @@ public sealed class BundleAndInstanceRulesTests
         var media = new Media
         {
             Status = EventStatus.Completed,
-            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = 100, Hash = new byte[20] },
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, SizeUnsignedInt = 100, Hash = new byte[20] },
         };
         var good = new Media
         {
             Status = EventStatus.Completed,
-            Content = new Attachment { ContentType = "application/octet-stream", Data = data, Size = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
+            Content = new Attachment { ContentType = "application/octet-stream", Data = data, SizeUnsignedInt = data.Length, Hash = System.Security.Cryptography.SHA1.HashData(data) },
         };
+
+        // Not base64 at all: nothing to compare with (the validator reports the data itself), and no exception.
+        var garbled = new Media { Status = EventStatus.Completed, Content = new Attachment { DataElement = new Base64Binary { JsonValue = "not...base64" }, SizeUnsignedInt = 3 } };
 
         Assert.Equal(["Media.content.size", "Media.content.hash"], InstanceRules.Check(media).Select(i => i.Expression.Single()));
         Assert.Empty(InstanceRules.Check(good));
+        Assert.Empty(InstanceRules.Check(garbled));
     }
 
     [Fact]
@@ -185,5 +189,58 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Empty(InstanceRules.Check(profile));
         Assert.Equal(["Bundle.entry[0].resource.name[1]", "Bundle.entry[1]"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()).Order(StringComparer.Ordinal));
     }
-}
 
+    [Fact]
+    public void Resource_id_has_no_extensions_but_other_primitives_may()
+    {
+        var patient = new Patient { IdElement = new Id("p1") };
+        patient.IdElement.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/data-absent-reason", new Code("masked")));
+        var good = new Patient { Id = "p1", BirthDateElement = new Date("1970") };
+        good.BirthDateElement.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/data-absent-reason", new Code("masked")));
+        var bundle = new Bundle { Type = Bundle.BundleType.Collection, Entry = [new() { FullUrl = "http://example.org/fhir/Patient/p1", Resource = patient }] };
+
+        Assert.Equal(["Patient.id"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Equal(["Bundle.entry[0].resource.id"], InstanceRules.Check(bundle).Select(i => i.Expression.Single()));
+        Assert.Empty(InstanceRules.Check(good));
+    }
+
+    [Fact]
+    public void A_list_item_that_is_nothing_at_all_is_reported_and_dropped()
+    {
+        // What JSON's parallel arrays can parse into: "given": ["a"], "_given": [{"id": "x"}, null].
+        var name = new HumanName();
+        name.GivenElement.Add(new FhirString("a") { ElementId = "x" });
+        name.GivenElement.Add(null!);
+        var patient = new Patient { Name = [name] };
+
+        Assert.Equal(["Patient.name[0].given"], InstanceRules.Check(patient).Select(i => i.Expression.Single()));
+        Assert.Equal(["a"], patient.Name[0].Given);
+        Assert.Empty(InstanceRules.Check(patient));
+    }
+
+    [Fact]
+    public void A_type_profile_must_be_a_profile_of_the_element_s_type()
+    {
+        static StructureDefinition Profiling(string code, string profile) => new()
+        {
+            Type = "Observation",
+            Differential = new()
+            {
+                Element = [new ElementDefinition("Observation.valueQuantity") { Type = [new() { Code = code, Profile = [profile] }] }],
+            },
+        };
+        var types = new Dictionary<string, string>
+        {
+            ["http://hl7.org/fhir/StructureDefinition/Count"] = "Count",
+            ["http://hl7.org/fhir/StructureDefinition/SimpleQuantity"] = "Quantity",
+            ["http://example.org/fhir/StructureDefinition/my-patient"] = "Patient",
+        };
+        string? TypeOf(string url) => types.GetValueOrDefault(url);
+
+        Assert.Equal(["StructureDefinition.differential.element[0].type[0].profile[0]"],
+            StructureDefinitionRules.Check(Profiling("Quantity", "http://hl7.org/fhir/StructureDefinition/Count"), TypeOf).Select(i => i.Expression.Single()));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Quantity", "http://hl7.org/fhir/StructureDefinition/SimpleQuantity"), TypeOf));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Resource", "http://example.org/fhir/StructureDefinition/my-patient"), TypeOf));
+        Assert.Empty(StructureDefinitionRules.Check(Profiling("Quantity", "http://example.org/fhir/StructureDefinition/unknown"), TypeOf));
+    }
+}

@@ -197,6 +197,114 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("maxValue", Weigh(150_000), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_R4_minLength_extension_on_an_element_sets_the_least_number_of_characters()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = ExampleProfiles + "family-min-3";
+        var family = new ElementDefinition("Patient.name.family") { ElementId = "Patient.name.family" };
+        family.SetIntegerExtension(DefinitionRules.MinLengthUrl, 3);
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "family-min-3", 1, PatientProfile("family-min-3", "FamilyMin3", family), CancellationToken.None);
+
+        string Named(string name) => Show(validator.ValidateAsync(new Patient { Name = [new HumanName { Family = name }] }, [url], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.Contains("Value 'Li' is shorter than permitted minimum length of 3", Named("Li"), StringComparison.Ordinal);
+        Assert.DoesNotContain("minimum length", Named("Lee"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_complex_extension_s_relative_sub_extension_urls_must_be_ones_it_defines()
+    {
+        // patient-animal (core R4) defines species, breed and genderStatus, with open slicing on Extension.extension.
+        static Patient WithAnimal(string part) => new()
+        {
+            Extension =
+            [
+                new Extension
+                {
+                    Url = "http://hl7.org/fhir/StructureDefinition/patient-animal",
+                    Extension = [new Extension("species", new CodeableConcept("http://hl7.org/fhir/animal-species", "canislf")), new Extension(part, new CodeableConcept("http://example.org/x", "y"))],
+                },
+            ],
+        };
+
+        var undefined = Show(await Shared.Value.ValidateAsync(WithAnimal("species-x"), null, CancellationToken.None));
+        var defined = Show(await Shared.Value.ValidateAsync(WithAnimal("breed"), null, CancellationToken.None));
+
+        Assert.Contains("Sub-extension url 'species-x' is not defined by the Extension http://hl7.org/fhir/StructureDefinition/patient-animal", undefined, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sub-extension", defined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_extension_for_R5_s_CanonicalResource_may_be_used_on_R4_canonical_resources_only()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        const string url = ExampleProfiles + "canonical-note";
+        var extension = new StructureDefinition
+        {
+            Id = "canonical-note",
+            Url = url,
+            Name = "CanonicalNote",
+            Status = PublicationStatus.Active,
+            FhirVersion = FHIRVersion.N5_0_0,
+            Kind = StructureDefinition.StructureDefinitionKind.ComplexType,
+            Abstract = false,
+            Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = "CanonicalResource" }],
+            Type = "Extension",
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Extension",
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new()
+            {
+                Element =
+                [
+                    new ElementDefinition("Extension") { ElementId = "Extension", Max = "1" },
+                    new ElementDefinition("Extension.extension") { ElementId = "Extension.extension", Max = "0" },
+                    new ElementDefinition("Extension.url") { ElementId = "Extension.url", Fixed = new FhirUri(url) },
+                    new ElementDefinition("Extension.value[x]") { ElementId = "Extension.value[x]", Min = 1, Type = [new() { Code = "string" }] },
+                ],
+            },
+        };
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "canonical-note", 1, extension, CancellationToken.None);
+
+        var onCodeSystem = Show(await validator.ValidateAsync(new CodeSystem
+        {
+            Url = "http://example.org/cs",
+            Status = PublicationStatus.Draft,
+            Content = CodeSystemContentMode.NotPresent,
+            Extension = [new Extension(url, new FhirString("note"))],
+        }, null, CancellationToken.None));
+        var onPatient = Show(await validator.ValidateAsync(new Patient { Extension = [new Extension(url, new FhirString("note"))] }, null, CancellationToken.None));
+
+        Assert.DoesNotContain("outside of appropriate contexts", onCodeSystem, StringComparison.Ordinal);
+        Assert.Contains("outside of appropriate contexts", onPatient, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cross_version_mustHaveValue_and_valueAlternatives_decide_whether_an_extension_may_stand_in_for_a_value()
+    {
+        var validator = NewValidator(ValidationMode.Enforce);
+        var mustHave = new ElementDefinition("Patient.active") { ElementId = "Patient.active" };
+        mustHave.SetBoolExtension(DefinitionRules.MustHaveValueUrl, true);
+        var alternatives = new ElementDefinition("Patient.active") { ElementId = "Patient.active" };
+        alternatives.Extension.Add(new Extension(DefinitionRules.ValueAlternativesUrl, new Canonical("http://hl7.org/fhir/StructureDefinition/data-absent-reason")));
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "active-must-have-value", 1, PatientProfile("active-must-have-value", "ActiveMustHaveValue", mustHave), CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "active-alternatives", 1, PatientProfile("active-alternatives", "ActiveAlternatives", alternatives), CancellationToken.None);
+
+        string Check(string profile, FhirBoolean active) =>
+            Show(validator.ValidateAsync(new Patient { ActiveElement = active }, [ExampleProfiles + profile], CancellationToken.None).GetAwaiter().GetResult());
+        static FhirBoolean Absent(string url, string code) => new() { Extension = [new Extension(url, new Code(code))] };
+        const string absentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+        const string nullFlavor = "http://hl7.org/fhir/StructureDefinition/iso21090-nullFlavor";
+
+        Assert.Contains("requires that a value be present", Check("active-must-have-value", Absent(absentReason, "unknown")), StringComparison.Ordinal);
+        Assert.DoesNotContain("requires that", Check("active-must-have-value", new FhirBoolean(true)), StringComparison.Ordinal);
+        Assert.Contains("requires that if a value is not present", Check("active-alternatives", Absent(nullFlavor, "MSK")), StringComparison.Ordinal);
+        Assert.DoesNotContain("requires that", Check("active-alternatives", Absent(absentReason, "unknown")), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,

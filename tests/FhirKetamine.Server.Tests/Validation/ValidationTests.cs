@@ -207,6 +207,44 @@ public sealed class ValidationTests(FhirServerFactory factory) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_global_profile_of_an_ImplementationGuide_on_the_server_applies_to_every_resource_of_its_type()
+    {
+        const string url = "http://example.org/fhir/StructureDefinition/global-patient-with-address";
+        var profile = Fhir.PatientProfileRequiringAddress("global-patient-with-address", url);
+        var guide = new ImplementationGuide
+        {
+            Id = "global-patient-guide",
+            Url = "http://example.org/fhir/ImplementationGuide/global-patient-guide",
+            Name = "GlobalPatientGuide",
+            Status = PublicationStatus.Active,
+            PackageId = "example.global.patient",
+            FhirVersion = [FHIRVersion.N4_0_1],
+            Global = [new ImplementationGuide.GlobalComponent { Type = ResourceType.Patient, Profile = url }],
+        };
+        var withAddress = Fhir.Patient();
+        withAddress.Address = [new Address { City = "Bern" }];
+
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync($"StructureDefinition/{profile.Id}", Fhir.Json(profile))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync($"ImplementationGuide/{guide.Id}", Fhir.Json(guide))).StatusCode);
+        try
+        {
+            var without = await (await _client.PostAsync("Patient/$validate", Fhir.Json(Fhir.Patient()))).ReadAsync<OperationOutcome>();
+            var with = await (await _client.PostAsync("Patient/$validate", Fhir.Json(withAddress))).ReadAsync<OperationOutcome>();
+
+            Assert.Contains(without.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error && (i.Details?.Text ?? "").Contains("'address'", StringComparison.Ordinal));
+            Assert.DoesNotContain(with.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+        }
+        finally
+        {
+            await _client.DeleteAsync($"ImplementationGuide/{guide.Id}");
+            await _client.DeleteAsync($"StructureDefinition/{profile.Id}");
+        }
+
+        var afterwards = await (await _client.PostAsync("Patient/$validate", Fhir.Json(Fhir.Patient()))).ReadAsync<OperationOutcome>();
+        Assert.DoesNotContain(afterwards.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+    }
+
+    [Fact]
     public async Task Health_ready_turns_healthy_once_the_validator_is_warm()
     {
         var client = factory.CreateClient();
