@@ -10,6 +10,7 @@ using Hl7.Fhir.Utility;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
+using Canonical = Hl7.Fhir.Model.Canonical;
 using Task = System.Threading.Tasks.Task;
 
 namespace FhirKetamine.Core.Tests.Validation;
