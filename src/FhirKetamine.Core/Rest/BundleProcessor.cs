@@ -150,7 +150,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
     /// per entry instead — 8 gateways' 50-entry batches queued 400 blocking items ahead of the continuations they waited
     /// for — starved the thread pool (bench/README.md, 2026-12-06).
     /// </summary>
-    private static Task OnCoresAsync(int count, CancellationToken ct, Func<int, CancellationToken, ValueTask> body) =>
+    internal static Task OnCoresAsync(int count, CancellationToken ct, Func<int, CancellationToken, ValueTask> body) =>
         Parallel.ForEachAsync(Enumerable.Range(0, count),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, body);
 

@@ -327,8 +327,7 @@ public sealed partial class ResourceInteractions(
         RequireTransaction();
         var now = Now();
         var prepared = new PreparedCreate[requests.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, (k, _) =>
+        await BundleProcessor.OnCoresAsync(requests.Count, ct, (k, _) =>
             {
                 var request = requests[k];
                 var create = Prepare(request, Body(request), now, null, request.Id);
