@@ -175,10 +175,7 @@ public sealed partial class ResourceInteractions(
     private async Task<PendingWrite> PrepareValidatedAsync(FhirRequest request, CancellationToken ct)
     {
         var validated = request.Validated ?? await validator.CheckWriteAsync(Body(request), ct, request.BaseUrl);
-        foreach (var preparer in _preparers)
-        {
-            await preparer.PrepareAsync(this, request, Body(request), ct);
-        }
+        await RunPreparersAsync(request, Body(request), ct);
 
         WriteJob job = request switch
         {
@@ -220,9 +217,24 @@ public sealed partial class ResourceInteractions(
 
         var resource = Body(request);
         RefuseUnindexable(resource);
-        var prepared = Prepare(request, resource, Now(), request.IfNoneExist);
-        prepared.HookCreates = PrepareHookCreates(prepared);
+        var prepared = PrepareWithHookCreates(request, resource, Now(), request.IfNoneExist);
         return new WriteJob((rest, c) => rest.CreateValidatedAsync(request, prepared, c), prepared);
+    }
+
+    /// <summary><see cref="Prepare"/>, and what the <see cref="IPreparingWriteHook"/>s will write for it (<see cref="PrepareHookCreates"/>).</summary>
+    private PreparedCreate PrepareWithHookCreates(FhirRequest request, Resource resource, DateTime now, string? condition, string? id = null)
+    {
+        var prepared = Prepare(request, resource, now, condition, id);
+        prepared.HookCreates = PrepareHookCreates(prepared);
+        return prepared;
+    }
+
+    private async Task RunPreparersAsync(FhirRequest request, Resource resource, CancellationToken ct)
+    {
+        foreach (var preparer in _preparers)
+        {
+            await preparer.PrepareAsync(this, request, resource, ct);
+        }
     }
 
     /// <summary>
@@ -307,10 +319,7 @@ public sealed partial class ResourceInteractions(
         ScopeGuard.Demand(request);
         var resource = Body(request);
         RefuseUnindexable(resource);
-        foreach (var preparer in _preparers)
-        {
-            await preparer.PrepareAsync(this, request, resource, ct);
-        }
+        await RunPreparersAsync(request, resource, ct);
     }
 
     /// <summary>
@@ -329,10 +338,7 @@ public sealed partial class ResourceInteractions(
         var prepared = new PreparedCreate[requests.Count];
         await BundleProcessor.OnCoresAsync(requests.Count, ct, (k, _) =>
             {
-                var request = requests[k];
-                var create = Prepare(request, Body(request), now, null, request.Id);
-                create.HookCreates = PrepareHookCreates(create);
-                prepared[k] = create;
+                prepared[k] = PrepareWithHookCreates(requests[k], Body(requests[k]), now, null, requests[k].Id);
                 return ValueTask.CompletedTask;
             });
 

@@ -113,13 +113,12 @@ internal sealed class DefinitionRules : ISchemaBuilder
                 return null; // not sliced (a simple extension: its extension is max 0), or Firely's closed slicing reports it
             }
 
-            var urls = elements.Where(e => e.Path == "Extension.extension.url")
-                .Select(e => e.Fixed switch { FhirUri uri => uri.Value, FhirUrl url => url.Value, _ => null })
-                .OfType<string>()
-                .ToHashSet(StringComparer.Ordinal);
-            var extension = elements.FirstOrDefault(e => e.Path == "Extension.url")?.Fixed switch { FhirUri uri => uri.Value, FhirUrl url => url.Value, _ => null };
+            var urls = elements.Where(e => e.Path == "Extension.extension.url").Select(FixedUrl).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var extension = elements.FirstOrDefault(e => e.Path == "Extension.url") is { } own ? FixedUrl(own) : null;
             return urls.Count == 0 ? null : new SubExtensions(extension ?? "(this extension)", urls);
         }
+
+        private static string? FixedUrl(ElementDefinition element) => element.Fixed switch { FhirUri uri => uri.Value, FhirUrl url => url.Value, _ => null };
 
         public ResultReport Validate(PocoNode input, ValidationSettings vc, ValidationState state)
         {
