@@ -16,11 +16,16 @@ namespace FhirKetamine.Storage.Sqlite;
 /// differently; <c>Patient?name=</c> at 10,000 patients went from a scan of every name row (2–4 ms per statement) to
 /// an index seek (0.1 ms), bench/README.md "Search at 1,000,000 Observations".
 /// </para>
+/// <para>
+/// <c>wal_autocheckpoint</c>: how many WAL pages make a committing connection copy the WAL back into the database file
+/// itself, inside its COMMIT. SQLite's 1,000 when nothing else checkpoints; a backstop of
+/// <see cref="SqliteStorage.BackstopCheckpointPages"/> when the server's background checkpointer does it (see there).
+/// </para>
 /// </summary>
-internal sealed class DurabilityInterceptor(long mmapBytes) : DbConnectionInterceptor
+internal sealed class DurabilityInterceptor(long mmapBytes, int autoCheckpointPages) : DbConnectionInterceptor
 {
     private readonly string _pragmas =
-        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes}; PRAGMA case_sensitive_like=ON;";
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes}; PRAGMA case_sensitive_like=ON; PRAGMA wal_autocheckpoint={autoCheckpointPages};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -32,6 +32,12 @@ public sealed class TestDatabase
             return new TestDatabase("Postgres", builder.ToString());
         }
 
+        return CreateSqlite();
+    }
+
+    /// <summary>A SQLite file whatever the run: for what only the SQLite provider does (its checkpoints, its pragmas).</summary>
+    public static TestDatabase CreateSqlite()
+    {
         var path = Path.Combine(Path.GetTempPath(), "fhirketamine-tests", Guid.NewGuid().ToString("N"), "fhir.db");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return new TestDatabase("Sqlite", $"Data Source={path}");

@@ -22,10 +22,27 @@ public static partial class StorageSetup
         {
             case "Sqlite":
                 var mmapBytes = Math.Max(0, configuration.GetValue("Storage:Sqlite:MmapSizeMb", SqliteStorage.DefaultMmapBytes >> 20)) << 20;
-                services.AddSqliteStorage(SqliteFile(connectionString, environment), mmapBytes);
+                var file = SqliteFile(connectionString, environment);
+                var checkpointPages = SqliteStorage.OnCommitCheckpointPages;
+                switch (configuration["Storage:Sqlite:Checkpoint"] ?? "Background")
+                {
+                    case "Background":
+                        var interval = TimeSpan.FromMilliseconds(Math.Max(10, configuration.GetValue("Storage:Sqlite:CheckpointIntervalMs", 250)));
+                        checkpointPages = SqliteStorage.BackstopCheckpointPages;
+                        services.AddSingleton(sp => new SqliteCheckpointer(file, interval, sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+                        services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpointer>());
+                        break;
+                    case "OnCommit":
+                        break;
+                    default:
+                        throw new InvalidOperationException(
+                            $"Unknown Storage:Sqlite:Checkpoint '{configuration["Storage:Sqlite:Checkpoint"]}'; use Background or OnCommit.");
+                }
+
+                services.AddSqliteStorage(file, mmapBytes, checkpointPages);
                 if (readOnly is not null)
                 {
-                    SqliteStorage.Configure(readOnly, SqliteFile(configuration.GetConnectionString("FhirReadOnly")!, environment), mmapBytes);
+                    SqliteStorage.Configure(readOnly, SqliteFile(configuration.GetConnectionString("FhirReadOnly")!, environment), mmapBytes, checkpointPages);
                 }
 
                 break;
