@@ -1,0 +1,89 @@
+using FhirKetamine.Core.Search;
+
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
+namespace FhirKetamine.Core.Tests.Search;
+
+/// <summary>
+/// The indexer evaluates each parameter's expression compiled once, on one element tree per resource; it must select
+/// exactly what Firely's <c>Base.Select(expression)</c> selects. Checked on every parameter of every resource in the
+/// FHIR community's validator test cases that parses (hundreds of resources of dozens of types, many deliberately odd).
+/// </summary>
+public sealed class SearchIndexerEvaluationTests
+{
+    private static readonly SearchParameterRegistry Registry = new();
+
+    [Fact]
+    public void Compiled_expressions_select_what_firely_select_selects_on_every_test_case_resource()
+    {
+        var folder = TestCasesFolder();
+        var parser = new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+        var resources = 0;
+        var evaluations = 0;
+        var nonEmpty = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            Resource resource;
+            try
+            {
+                resource = parser.DeserializeResource(File.ReadAllText(file));
+            }
+            catch (Exception ex) when (ex is DeserializationFailedException or FormatException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                continue;
+            }
+
+            resources++;
+            var root = resource.ToPocoNode();
+            var context = new FhirEvaluationContext();
+            foreach (var parameter in Registry.For(resource.TypeName))
+            {
+                var expected = Outcome(() => resource.Select(parameter.Expression).OfType<Base>().ToList());
+                var actual = Outcome(() => SearchIndexer.Evaluate(root, context, parameter.Expression));
+                var where = $"{Path.GetFileName(file)} {resource.TypeName}.{parameter.Name} ({parameter.Expression})";
+                Assert.True(expected.Error == actual.Error, $"{where}: Firely threw {expected.Error ?? "nothing"}, the indexer {actual.Error ?? "nothing"}");
+                Assert.True(expected.Values.Count == actual.Values.Count, $"{where}: {expected.Values.Count} values, the indexer {actual.Values.Count}");
+                for (var i = 0; i < expected.Values.Count; i++)
+                {
+                    Assert.True(ReferenceEquals(expected.Values[i], actual.Values[i]) || expected.Values[i].IsExactly(actual.Values[i]),
+                        $"{where}: value {i} differs");
+                }
+
+                evaluations++;
+                nonEmpty += expected.Values.Count > 0 ? 1 : 0;
+            }
+        }
+
+        // The corpus must really have been read (a wrong folder would pass vacuously).
+        Assert.True(resources > 200, $"only {resources} resources parsed");
+        Assert.True(nonEmpty > 500, $"only {nonEmpty} of {evaluations} evaluations selected anything");
+    }
+
+    private static (string? Error, List<Base> Values) Outcome(Func<List<Base>> evaluate)
+    {
+        try
+        {
+            return (null, evaluate());
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            return (ex.GetType().Name, []);
+        }
+    }
+
+    private static string TestCasesFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "fhir-test-cases");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("tests/fhir-test-cases not found above " + AppContext.BaseDirectory);
+    }
+}
