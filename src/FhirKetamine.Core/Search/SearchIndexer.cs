@@ -2,7 +2,6 @@ using System.Globalization;
 using FhirKetamine.Core.Search.Index;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
-using Hl7.FhirPath;
 
 namespace FhirKetamine.Core.Search;
 
@@ -11,22 +10,20 @@ namespace FhirKetamine.Core.Search;
 /// FHIRPath expression (Firely's evaluator) and normalising the values it yields.
 /// Thread-safe and stateless apart from the registry and the UCUM cache: a singleton.
 /// </summary>
-public sealed partial class SearchIndexer(SearchParameterRegistry registry, UcumCanonicalizer ucum)
+public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonicalizer ucum)
 {
     public IndexEntries Extract(Resource resource)
     {
         var type = resource.TypeName;
         var entries = new IndexEntries();
 #if !BENCH_NO_INDEX // bench/ only (issue 7, goal 5): a build with -p:BenchNoIndex=true indexes nothing, to time a create without the index
-        // One element tree and one evaluation context for all of the resource's parameters, each expression compiled once.
-        var root = resource.ToPocoNode();
-        var context = new FhirEvaluationContext();
+        var evaluator = new IndexExpressions(resource);
         foreach (var parameter in registry.For(type))
         {
             IEnumerable<Base?> values;
             try
             {
-                values = Evaluate(root, context, parameter.Expression);
+                values = evaluator.Select(parameter.Expression);
             }
             catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
             {
@@ -50,31 +47,6 @@ public sealed partial class SearchIndexer(SearchParameterRegistry registry, Ucum
 
         return entries;
     }
-
-    private static readonly FhirPathCompiler Compiler = new();
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CompiledExpression> CompiledExpressions = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// An expression compiled once per process (the registry's are few and fixed; one created through the API adds one).
-    /// Firely's <c>Base.Select(string)</c> looks the string up in its bounded cache and wraps the resource in a new element
-    /// tree on every call: per parameter, ~40 times for one Observation.
-    /// </summary>
-    private static CompiledExpression Compiled(string expression) =>
-        CompiledExpressions.GetOrAdd(expression, e => Compiler.Compile(TypeFilters().Replace(e, "$1.ofType($2)")));
-
-    /// <summary>
-    /// <c>(Observation.value as Quantity)</c>, R4's way of picking one type of a choice element: Firely evaluates the
-    /// <c>as</c> operator as a filter by type, the same as <c>.ofType(Quantity)</c>, but through its dynamic operator
-    /// dispatch, which allocated ~12 KB per evaluation against ~7 KB (an Observation's index has eight such parameters).
-    /// Only a plain path in parentheses is rewritten; the results are checked equal on a corpus of resources
-    /// (SearchIndexerEvaluationTests).
-    /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"\(([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)+) as ([A-Za-z][A-Za-z0-9]*)\)")]
-    private static partial System.Text.RegularExpressions.Regex TypeFilters();
-
-    /// <summary>What <paramref name="expression"/> selects in the resource at <paramref name="root"/>: the elements themselves.</summary>
-    internal static List<Base> Evaluate(PocoNode root, FhirEvaluationContext context, string expression) =>
-        Compiled(expression)(root, context).Select(node => node.Poco).OfType<Base>().ToList();
 
     private static void Dedupe<TRow, TKey>(List<TRow> rows, Func<TRow, TKey> key)
     {

@@ -7,8 +7,9 @@ using Hl7.Fhir.Serialization;
 namespace FhirKetamine.Core.Tests.Search;
 
 /// <summary>
-/// The indexer evaluates each parameter's expression compiled once, on one element tree per resource; it must select
-/// exactly what Firely's <c>Base.Select(expression)</c> selects. Checked on every parameter of every resource in the
+/// The indexer evaluates parameters' expressions its own way (<see cref="IndexExpressions"/>: plain paths through the
+/// POCOs, the rest compiled once on one element tree per resource); it must select exactly what Firely's
+/// <c>Base.Select(expression)</c> selects. Checked on every parameter of every resource in the
 /// FHIR community's validator test cases that parses (hundreds of resources of dozens of types, many deliberately odd).
 /// </summary>
 public sealed class SearchIndexerEvaluationTests
@@ -36,12 +37,11 @@ public sealed class SearchIndexerEvaluationTests
             }
 
             resources++;
-            var root = resource.ToPocoNode();
-            var context = new FhirEvaluationContext();
+            var evaluator = new IndexExpressions(resource); // one per resource, as the indexer uses it
             foreach (var parameter in Registry.For(resource.TypeName))
             {
                 var expected = Outcome(() => resource.Select(parameter.Expression).OfType<Base>().ToList());
-                var actual = Outcome(() => SearchIndexer.Evaluate(root, context, parameter.Expression));
+                var actual = Outcome(() => evaluator.Select(parameter.Expression));
                 var where = $"{Path.GetFileName(file)} {resource.TypeName}.{parameter.Name} ({parameter.Expression})";
                 Assert.True(expected.Error == actual.Error, $"{where}: Firely threw {expected.Error ?? "nothing"}, the indexer {actual.Error ?? "nothing"}");
                 Assert.True(expected.Values.Count == actual.Values.Count, $"{where}: {expected.Values.Count} values, the indexer {actual.Values.Count}");
@@ -59,6 +59,27 @@ public sealed class SearchIndexerEvaluationTests
         // The corpus must really have been read (a wrong folder would pass vacuously).
         Assert.True(resources > 200, $"only {resources} resources parsed");
         Assert.True(nonEmpty > 500, $"only {nonEmpty} of {evaluations} evaluations selected anything");
+    }
+
+    [Theory]
+    [InlineData("Patient/p1", "Patient/p1", 1)] // the same reference as agent and entity: FHIRPath's | keeps one
+    [InlineData("Patient/p1", "Patient/p2", 2)]
+    public void A_union_of_paths_leaves_out_a_value_equal_to_an_earlier_one_as_firely_does(string agent, string entity, int expected)
+    {
+        var audit = new AuditEvent
+        {
+            Agent = [new AuditEvent.AgentComponent { Who = new ResourceReference(agent) }],
+            Entity = [new AuditEvent.EntityComponent { What = new ResourceReference(entity) }],
+        };
+        Assert.True(Registry.TryGet("AuditEvent", "patient", out var parameter));
+        Assert.Contains(" | ", parameter.Expression, StringComparison.Ordinal);
+
+        var firely = audit.Select(parameter.Expression).ToList();
+        var indexer = new IndexExpressions(audit).Select(parameter.Expression);
+
+        Assert.Equal(expected, firely.Count);
+        Assert.Equal(firely.Count, indexer.Count);
+        Assert.All(indexer, (value, i) => Assert.True(value.IsExactly(firely[i])));
     }
 
     private static (string? Error, List<Base> Values) Outcome(Func<List<Base>> evaluate)
