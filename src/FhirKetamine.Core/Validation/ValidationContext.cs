@@ -33,7 +33,7 @@ internal sealed class ValidationContext
         // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
         // StructureDefinitions: a snapshot generated here (for a profile posted without one) is generated against this
         // context's base profiles and must not reach the next context through a shared instance.
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource) : c.Resource));
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource, core) : c.Resource));
 
         // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across
         // contexts. Core's own snapshots are used as HL7 ships them and never regenerated (MissingSnapshotSource): the
@@ -61,13 +61,28 @@ internal sealed class ValidationContext
         _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
     }
 
-    /// <summary>The validator's own copy of a ValueSet or StructureDefinition (an extension's R5 abstract-type context read for R4: <see cref="ExtensionContexts"/>).</summary>
-    private static Resource ValidatorCopy(Resource resource)
+    /// <summary>
+    /// The validator's own copy of a ValueSet or StructureDefinition: an extension's R5 abstract-type context read for R4
+    /// (<see cref="ExtensionContexts"/>); a profile without <c>abstract</c> (1..1, but minimal profiles leave it out, and
+    /// Firely's schema compiler then fails on it) read as not abstract, as Java reads it; a differential out of the base's
+    /// order read as Java reads it (<see cref="DifferentialOrder"/>).
+    /// </summary>
+    private static Resource ValidatorCopy(Resource resource, CoreSpecification core)
     {
         var copy = (Resource)resource.DeepCopy();
-        if (copy is StructureDefinition sd && ExtensionContexts.NamesR5AbstractType(sd))
+        if (copy is StructureDefinition sd)
         {
-            ExtensionContexts.ExpandR5AbstractTypes(sd);
+            if (ExtensionContexts.NamesR5AbstractType(sd))
+            {
+                ExtensionContexts.ExpandR5AbstractTypes(sd);
+            }
+
+            sd.Abstract ??= false;
+            if (sd.Snapshot is not { Element.Count: > 0 } && sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint && sd.BaseDefinition is { } baseUrl
+                && core.StructureDefinitionUrls.Contains(baseUrl))
+            {
+                DifferentialOrder.DropMisplaced(sd, (core.Resolver.ResolveByCanonicalUri(baseUrl) as StructureDefinition)?.Snapshot?.Element);
+            }
         }
 
         return copy;

@@ -306,6 +306,32 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("requires that", Check("active-alternatives", Absent(absentReason, "unknown")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A differential is read in the order of the base structure, as Java's snapshot generator reads it: an element that
+    /// comes after one the base puts later (here <c>birthDate</c> before <c>identifier</c>) is left out of the snapshot,
+    /// and the rest of the profile still applies. A profile without <c>abstract</c> (1..1, but minimal profiles omit it)
+    /// is read as not abstract. Firely refused both profiles outright ("cannot be understood", "Abstract").
+    /// </summary>
+    [Fact]
+    public async Task A_differential_out_of_base_order_drops_the_misplaced_element_and_the_rest_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var misordered = PatientProfile("misordered", "Misordered",
+            new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 },
+            new ElementDefinition("Patient.identifier") { ElementId = "Patient.identifier", Min = 1 });
+        misordered.Abstract = null;
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "misordered", 1, misordered, CancellationToken.None);
+
+        string Check(Patient patient) => Show(validator.ValidateAsync(patient, [ExampleProfiles + "misordered"], CancellationToken.None).GetAwaiter().GetResult());
+
+        var withoutIdentifier = Check(new Patient { BirthDate = "1980-01-01" });
+        var withIdentifier = Check(new Patient { Identifier = [new Identifier("http://example.org/mrn", "1")] });
+
+        Assert.Contains("Missing required member: 'identifier'", withoutIdentifier, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", withIdentifier, StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
