@@ -79,7 +79,7 @@ internal static class DifferentialOrder
     {
         while (path is { Length: > 0 })
         {
-            if (positions.TryGetValue(path, out var position))
+            if (positions.TryGetValue(path.EndsWith("[x]", StringComparison.Ordinal) ? path[..^3] + "*" : path, out var position))
             {
                 return position;
             }

@@ -65,7 +65,8 @@ internal sealed class ValidationContext
     /// The validator's own copy of a ValueSet or StructureDefinition: an extension's R5 abstract-type context read for R4
     /// (<see cref="ExtensionContexts"/>); a profile without <c>abstract</c> (1..1, but minimal profiles leave it out, and
     /// Firely's schema compiler then fails on it) read as not abstract, as Java reads it; a differential out of the base's
-    /// order read as Java reads it (<see cref="DifferentialOrder"/>).
+    /// order, and elements under a choice of several types, read as Java reads them (<see cref="DifferentialOrder"/>,
+    /// <see cref="UntypedChoiceChildren"/>).
     /// </summary>
     private static Resource ValidatorCopy(Resource resource, CoreSpecification core)
     {
@@ -81,7 +82,9 @@ internal sealed class ValidationContext
             if (sd.Snapshot is not { Element.Count: > 0 } && sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint && sd.BaseDefinition is { } baseUrl
                 && core.StructureDefinitionUrls.Contains(baseUrl))
             {
-                DifferentialOrder.DropMisplaced(sd, (core.Resolver.ResolveByCanonicalUri(baseUrl) as StructureDefinition)?.Snapshot?.Element);
+                var baseSnapshot = (core.Resolver.ResolveByCanonicalUri(baseUrl) as StructureDefinition)?.Snapshot?.Element;
+                DifferentialOrder.DropMisplaced(sd, baseSnapshot);
+                UntypedChoiceChildren.Drop(sd, baseSnapshot);
             }
         }
 

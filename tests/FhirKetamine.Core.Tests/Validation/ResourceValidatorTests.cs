@@ -332,6 +332,35 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("error", withIdentifier, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A differential element under <c>value[x]</c> says nothing unless the profile narrows <c>value[x]</c> to one type
+    /// (<see cref="UntypedChoiceChildren"/>): untyped, it is left out, as Java leaves it out, and a Quantity is not refused
+    /// for its unit; narrowed to Quantity, the same limit applies.
+    /// </summary>
+    [Fact]
+    public async Task A_limit_under_an_untyped_choice_is_left_out_and_under_a_narrowed_one_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var untyped = ConstraintProfile("Observation", "value-under-100", "ValueUnder100",
+            new ElementDefinition("Observation.value[x].value") { MaxValue = new FhirDecimal(100) });
+        var narrowed = ConstraintProfile("Observation", "quantity-under-100", "QuantityUnder100",
+            new ElementDefinition("Observation.value[x]") { ElementId = "Observation.value[x]", Type = [new() { Code = "Quantity" }] },
+            new ElementDefinition("Observation.value[x].value") { ElementId = "Observation.value[x].value", MaxValue = new FhirDecimal(100) });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "value-under-100", 1, untyped, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "quantity-under-100", 1, narrowed, CancellationToken.None);
+
+        string Check(string profile) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "dose" },
+            Value = new Quantity { Value = 150.25m, Unit = "mg", System = "http://unitsofmeasure.org", Code = "mg" },
+        }, [ExampleProfiles + profile], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check("value-under-100"), StringComparison.Ordinal);
+        Assert.Contains("larger than 100", Check("quantity-under-100"), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
