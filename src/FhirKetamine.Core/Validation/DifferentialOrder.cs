@@ -74,6 +74,73 @@ internal static class DifferentialOrder
         return true;
     }
 
+    /// <summary>
+    /// Removes, in <paramref name="sd"/> (a copy), differential elements for an element the base does not have
+    /// (<c>Patient.dateOfBirth</c>): Java's walk of the base never reaches them, reports them on the StructureDefinition and
+    /// leaves them out; Firely adds them to the snapshot as new elements, so an instance fails for lacking a
+    /// <c>dateOfBirth</c> no Patient can have. Only a path whose parent's children are in the base snapshot (the root and
+    /// backbone elements) is judged; under an element of a datatype (<c>Patient.name.x</c>) the type would have to be read,
+    /// and the element stays. False when nothing was removed.
+    /// </summary>
+    public static bool DropUnknown(StructureDefinition sd, IReadOnlyList<ElementDefinition>? baseSnapshot)
+    {
+        if (sd.Differential?.Element is not { Count: > 0 } elements || baseSnapshot is not { Count: > 0 })
+        {
+            return false;
+        }
+
+        var paths = baseSnapshot.Select(e => e.Path).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var parents = paths.Where(p => p.Contains('.', StringComparison.Ordinal)).Select(p => p[..p.LastIndexOf('.')]).ToHashSet(StringComparer.Ordinal);
+        var kept = elements.Where(e => e.Path is not { } path || Known(path, paths, parents)).ToList();
+        if (kept.Count == elements.Count)
+        {
+            return false;
+        }
+
+        sd.Differential.Element = kept;
+        return true;
+    }
+
+    private static bool Known(string path, HashSet<string> paths, HashSet<string> parents)
+    {
+        if (paths.Contains(path))
+        {
+            return true;
+        }
+
+        var dot = path.LastIndexOf('.');
+        if (dot < 0)
+        {
+            return paths.Contains(path);
+        }
+
+        var parent = path[..dot];
+        var name = path[(dot + 1)..];
+        if (!parents.Contains(parent))
+        {
+            // The parent's children are not in the base: a datatype element (judged by its type, not here), a choice
+            // renamed by type (valueQuantity), or a child of one: known when the parent is.
+            return parent.EndsWith("[x]", StringComparison.Ordinal) || Known(parent, paths, parents) || KnownChoice(parent, paths);
+        }
+
+        // A choice element renamed by its type (Observation.valueQuantity for Observation.value[x]).
+        return KnownChoice(path, paths) || name is "id" or "extension" or "modifierExtension" && paths.Contains(parent);
+    }
+
+    private static bool KnownChoice(string path, HashSet<string> paths)
+    {
+        var dot = path.LastIndexOf('.');
+        for (var end = path.Length - 1; end > dot + 1; end--)
+        {
+            if (char.IsUpper(path[end]) && paths.Contains(string.Concat(path.AsSpan(0, end), "[x]")))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The base position of <paramref name="path"/> or of the nearest base element above it (a choice element by its prefix).</summary>
     private static int? Position(string? path, Dictionary<string, int> positions)
     {

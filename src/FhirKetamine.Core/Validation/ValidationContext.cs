@@ -83,6 +83,7 @@ internal sealed class ValidationContext
                 && core.StructureDefinitionUrls.Contains(baseUrl))
             {
                 var baseSnapshot = (core.Resolver.ResolveByCanonicalUri(baseUrl) as StructureDefinition)?.Snapshot?.Element;
+                DifferentialOrder.DropUnknown(sd, baseSnapshot);
                 DifferentialOrder.DropMisplaced(sd, baseSnapshot);
                 UntypedChoiceChildren.Drop(sd, baseSnapshot);
             }

@@ -333,6 +333,27 @@ public sealed class ResourceValidatorTests
     }
 
     /// <summary>
+    /// A differential element for an element the base does not have (<c>Patient.dateOfBirth</c>) is left out, as Java
+    /// leaves it out (<see cref="DifferentialOrder.DropUnknown"/>); an element under a datatype element
+    /// (<c>Patient.name.family</c>) is not judged and still applies.
+    /// </summary>
+    [Fact]
+    public async Task A_differential_element_the_base_does_not_have_is_left_out_and_the_rest_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("date-of-birth", "DateOfBirth",
+            new ElementDefinition("Patient.name.family") { ElementId = "Patient.name.family", Min = 1 },
+            new ElementDefinition("Patient.dateOfBirth") { ElementId = "Patient.dateOfBirth", Min = 1 });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "date-of-birth", 1, profile, CancellationToken.None);
+
+        string Check(HumanName name) => Show(validator.ValidateAsync(new Patient { Name = [name], BirthDate = "1980-01-01" }, [ExampleProfiles + "date-of-birth"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check(new HumanName { Family = "Smith" }), StringComparison.Ordinal);
+        Assert.Contains("Missing required member: 'family'", Check(new HumanName { Given = ["John"] }), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A differential element under <c>value[x]</c> says nothing unless the profile narrows <c>value[x]</c> to one type
     /// (<see cref="UntypedChoiceChildren"/>): untyped, it is left out, as Java leaves it out, and a Quantity is not refused
     /// for its unit; narrowed to Quantity, the same limit applies.
