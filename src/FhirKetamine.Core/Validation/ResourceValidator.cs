@@ -284,6 +284,9 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
                 ? custom.Type
                 : (context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition)?.Type));
+            outcome.Issue.AddRange(StructureDefinitionRules.CheckFixedValues(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
+                ? custom
+                : context.Core.StructureDefinitionUrls.Contains(url.Split('|')[0]) ? context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition : null));
         }
 
         return outcome;
