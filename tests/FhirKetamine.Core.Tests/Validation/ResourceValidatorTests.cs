@@ -382,6 +382,42 @@ public sealed class ResourceValidatorTests
         Assert.Contains("larger than 100", Check("quantity-under-100"), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Slices told apart by value (<see cref="SliceConditions"/>): a home phone slice fixing <c>system</c> and <c>use</c>,
+    /// an email slice fixing <c>system</c> and forbidding <c>use</c> (closed slicing). An email without <c>use</c> is the
+    /// email slice (Firely found no slice for it); a phone without <c>use</c> is not the home phone (Firely took it for one).
+    /// </summary>
+    [Fact]
+    public async Task A_value_slice_takes_elements_by_the_values_it_fixes_and_by_what_it_forbids()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("telecom-slices", "TelecomSlices",
+            new ElementDefinition("Patient.telecom")
+            {
+                ElementId = "Patient.telecom",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Value, Path = "system" }, new() { Type = ElementDefinition.DiscriminatorType.Value, Path = "use" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Patient.telecom") { ElementId = "Patient.telecom:homePhone", SliceName = "homePhone", Min = 1, Max = "1" },
+            new ElementDefinition("Patient.telecom.system") { ElementId = "Patient.telecom:homePhone.system", Min = 1, Fixed = new Code("phone") },
+            new ElementDefinition("Patient.telecom.use") { ElementId = "Patient.telecom:homePhone.use", Min = 1, Fixed = new Code("home") },
+            new ElementDefinition("Patient.telecom") { ElementId = "Patient.telecom:email", SliceName = "email", Min = 0, Max = "1" },
+            new ElementDefinition("Patient.telecom.system") { ElementId = "Patient.telecom:email.system", Min = 1, Fixed = new Code("email") },
+            new ElementDefinition("Patient.telecom.use") { ElementId = "Patient.telecom:email.use", Max = "0" });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "telecom-slices", 1, profile, CancellationToken.None);
+
+        string Check(params ContactPoint[] telecom) => Show(validator.ValidateAsync(new Patient { Telecom = [.. telecom] }, [ExampleProfiles + "telecom-slices"], CancellationToken.None).GetAwaiter().GetResult());
+        var homePhone = new ContactPoint(ContactPoint.ContactPointSystem.Phone, ContactPoint.ContactPointUse.Home, "5551234567");
+
+        Assert.DoesNotContain("error", Check(homePhone, new ContactPoint(ContactPoint.ContactPointSystem.Email, null, "someone@example.org")), StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", Check(homePhone, new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, "someone@example.org")), StringComparison.Ordinal);
+        Assert.Contains("No elements matched required slice: 'telecom:homePhone'", Check(new ContactPoint(ContactPoint.ContactPointSystem.Phone, null, "5551234567")), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
