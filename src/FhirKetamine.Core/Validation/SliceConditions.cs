@@ -16,8 +16,9 @@ namespace FhirKetamine.Core.Validation;
 /// <c>appliesTo</c> open, or forbids <c>use</c>, matched nothing and every element meant for it was refused ("does not
 /// match any slice").</item>
 /// </list>
-/// Rewritten once, when a schema is compiled (<see cref="LockingSchemaResolver"/>); the first case counts the values the selector has
-/// already selected.
+/// The first case holds for a <c>profile</c> discriminator too: an element that is absent conforms to no profile (a
+/// category without <c>coding</c> was taken for the slice whose <c>coding</c> has a profile). Rewritten once, when a schema
+/// is compiled (<see cref="LockingSchemaResolver"/>); the first case counts the values the selector has already selected.
 /// </summary>
 internal static class SliceConditions
 {
@@ -49,9 +50,15 @@ internal static class SliceConditions
     private static IAssertion? Selector(PathSelectorValidator selector, IAssertion slice)
     {
         var members = selector.Other is AllValidator all ? all.Members.ToList() : [selector.Other];
+        if (members.All(m => m is SchemaReferenceValidator))
+        {
+            // A profile discriminator: an element that is absent conforms to no profile.
+            return selector.Other is IGroupValidatable profiles ? new PathSelectorValidator(selector.Path, new Present(profiles)) : selector;
+        }
+
         if (!members.All(m => m is FixedValidator or PatternValidator or BindingValidator))
         {
-            return selector; // a type, profile or exists discriminator
+            return selector; // a type or exists discriminator
         }
 
         if (Forbids(slice, selector.Path))

@@ -418,6 +418,47 @@ public sealed class ResourceValidatorTests
         Assert.Contains("No elements matched required slice: 'telecom:homePhone'", Check(new ContactPoint(ContactPoint.ContactPointSystem.Phone, null, "5551234567")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A slice told apart by profile (<see cref="SliceConditions"/>): a category without <c>coding</c> does not conform to
+    /// the slice's Coding profile, so two text-only categories are not two of the slice (Firely took them for it: "Instance
+    /// count ... 2"), and two categories with the profiled coding still are.
+    /// </summary>
+    [Fact]
+    public async Task A_profile_slice_does_not_take_an_element_without_the_profiled_part()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var coding = ConstraintProfile("Coding", "lab-coding", "LabCoding",
+            new ElementDefinition("Coding.system") { ElementId = "Coding.system", Min = 1, Fixed = new FhirUri("http://terminology.hl7.org/CodeSystem/observation-category") });
+        coding.Kind = StructureDefinition.StructureDefinitionKind.ComplexType;
+        var observation = ConstraintProfile("Observation", "lab-category", "LabCategory",
+            new ElementDefinition("Observation.category")
+            {
+                ElementId = "Observation.category",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Profile, Path = "coding" }],
+                    Rules = ElementDefinition.SlicingRules.Open,
+                },
+            },
+            new ElementDefinition("Observation.category") { ElementId = "Observation.category:lab", SliceName = "lab", Min = 0, Max = "1" },
+            new ElementDefinition("Observation.category.coding") { ElementId = "Observation.category:lab.coding", Min = 1, Type = [new() { Code = "Coding", Profile = [ExampleProfiles + "lab-coding"] }] });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "lab-coding", 1, coding, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "lab-category", 1, observation, CancellationToken.None);
+
+        string Check(params CodeableConcept[] categories) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "potassium" },
+            Category = [.. categories],
+        }, [ExampleProfiles + "lab-category"], CancellationToken.None).GetAwaiter().GetResult());
+        var lab = new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory");
+
+        Assert.DoesNotContain("error", Check(new CodeableConcept { Text = "routine" }, new CodeableConcept { Text = "fasting" }), StringComparison.Ordinal);
+        Assert.DoesNotContain("error", Check(lab, new CodeableConcept { Text = "fasting" }), StringComparison.Ordinal);
+        Assert.Contains("for slice lab", Check(lab, new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
