@@ -272,6 +272,7 @@ public sealed partial class ResourceValidator(
         }
 
         DropRepeatedTargetTypeIssues(outcome.Issue);
+        DropBindingIssuesOnWrongType(outcome.Issue);
         if (resource is Bundle bundle)
         {
             BundleRules.DropRepeatedR5Invariants(outcome.Issue);
@@ -338,6 +339,30 @@ public sealed partial class ResourceValidator(
             issues.RemoveAll(i => (i.Text() ?? string.Empty).StartsWith("Referenced resource '", StringComparison.Ordinal)
                 && (i.Text() ?? string.Empty).Contains("which is not one of the allowed target types", StringComparison.Ordinal)
                 && implied.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
+        }
+    }
+
+    /// <summary>
+    /// A value of a type the element does not allow (a string where the profile allows only Quantity) is one problem, the
+    /// type's: Firely also checks the element's binding against that value and reports it outside the value set, which says
+    /// nothing more (Java reports the type only). Runs over the issues only when there is such a type issue.
+    /// </summary>
+    private static void DropBindingIssuesOnWrongType(List<OperationOutcome.IssueComponent> issues)
+    {
+        HashSet<string>? wrongType = null;
+        foreach (var issue in issues)
+        {
+            if ((issue.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal))
+            {
+                (wrongType ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
+            }
+        }
+
+        if (wrongType is not null)
+        {
+            issues.RemoveAll(i => wrongType.Contains(i.Expression.FirstOrDefault() ?? string.Empty)
+                && (i.Text() ?? string.Empty).Contains("value set", StringComparison.OrdinalIgnoreCase)
+                && !(i.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal));
         }
     }
 

@@ -459,6 +459,37 @@ public sealed class ResourceValidatorTests
         Assert.Contains("for slice lab", Check(lab, new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A value of a type the profile does not allow is one problem, the type's: the binding of the allowed type is not also
+    /// reported against it. A value of the allowed type outside the binding still is.
+    /// </summary>
+    [Fact]
+    public async Task A_value_of_a_disallowed_type_is_not_also_checked_against_the_binding()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = ConstraintProfile("Observation", "age-in-units", "AgeInUnits",
+            new ElementDefinition("Observation.value[x]")
+            {
+                ElementId = "Observation.value[x]",
+                Type = [new() { Code = "Quantity" }],
+                Binding = new ElementDefinition.ElementDefinitionBindingComponent { Strength = BindingStrength.Required, ValueSet = "http://hl7.org/fhir/ValueSet/age-units" },
+            });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "age-in-units", 1, profile, CancellationToken.None);
+
+        string Check(DataType value) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "age" },
+            Value = value,
+        }, [ExampleProfiles + "age-in-units"], CancellationToken.None).GetAwaiter().GetResult());
+
+        var asString = Check(new FhirString("test"));
+        Assert.Contains("is incompatible with that of the instance", asString, StringComparison.Ordinal);
+        Assert.DoesNotContain("value set", asString, StringComparison.Ordinal);
+        Assert.Contains("value set", Check(new Quantity { Value = 3, Unit = "kg", System = "http://unitsofmeasure.org", Code = "kg" }), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
