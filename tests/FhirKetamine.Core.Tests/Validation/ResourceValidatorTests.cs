@@ -490,6 +490,61 @@ public sealed class ResourceValidatorTests
         Assert.Contains("value set", Check(new Quantity { Value = 3, Unit = "kg", System = "http://unitsofmeasure.org", Code = "kg" }), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A section slice whose type names one section of a section library (R4's <c>elementdefinition-profile-element</c>,
+    /// <see cref="ProfileElements"/>): the section is held to that library section (its code, its focus), not validated as
+    /// a whole Composition of the library (which it never is: no status, type, date, author or title of its own).
+    /// </summary>
+    [Fact]
+    public async Task A_type_profile_naming_one_element_of_a_library_holds_the_element_to_that_element()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        const string sections = "http://example.org/fhir/CodeSystem/sections";
+        var library = ConstraintProfile("Composition", "section-library", "SectionLibrary",
+            new ElementDefinition("Composition.section")
+            {
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Pattern, Path = "code" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Composition.section") { SliceName = "medications" },
+            new ElementDefinition("Composition.section.code") { Min = 1, Pattern = new CodeableConcept(sections, "medications") },
+            new ElementDefinition("Composition.section.focus") { Min = 1 });
+        library.Abstract = true;
+        var medications = new ElementDefinition("Composition.section") { SliceName = "medications", Min = 1 };
+        var reference = new Canonical(ExampleProfiles + "section-library");
+        reference.SetStringExtension(ProfileElements.Url, "Composition.section:medications");
+        medications.Type = [new ElementDefinition.TypeRefComponent { Code = "BackboneElement", ProfileElement = [reference] }];
+        var document = ConstraintProfile("Composition", "medication-document", "MedicationDocument",
+            new ElementDefinition("Composition.section")
+            {
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Pattern, Path = "code" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            medications);
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "section-library", 1, library, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "medication-document", 1, document, CancellationToken.None);
+
+        string Check(Composition.SectionComponent section) => Show(validator.ValidateAsync(new Composition
+        {
+            Status = CompositionStatus.Final,
+            Type = new CodeableConcept("http://loinc.org", "11503-0"),
+            Date = "2025-03-07",
+            Author = [new ResourceReference("Practitioner/p1")],
+            Title = "Medications",
+            Section = [section],
+        }, [ExampleProfiles + "medication-document"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check(new Composition.SectionComponent { Code = new CodeableConcept(sections, "medications"), Focus = new ResourceReference("MedicationStatement/m1"), Entry = [new ResourceReference("MedicationStatement/m1")] }), StringComparison.Ordinal);
+        Assert.Contains("Missing required member: 'focus'", Check(new Composition.SectionComponent { Code = new CodeableConcept(sections, "medications"), Entry = [new ResourceReference("MedicationStatement/m1")] }), StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
