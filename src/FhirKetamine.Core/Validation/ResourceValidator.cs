@@ -273,6 +273,7 @@ public sealed partial class ResourceValidator(
 
         DropRepeatedTargetTypeIssues(outcome.Issue);
         DropBindingIssuesOnWrongType(outcome.Issue);
+        DropRegexIssuesOnEmptyValues(outcome.Issue);
         if (resource is Bundle bundle)
         {
             BundleRules.DropRepeatedR5Invariants(outcome.Issue);
@@ -363,6 +364,29 @@ public sealed partial class ResourceValidator(
             issues.RemoveAll(i => wrongType.Contains(i.Expression.FirstOrDefault() ?? string.Empty)
                 && (i.Text() ?? string.Empty).Contains("value set", StringComparison.OrdinalIgnoreCase)
                 && !(i.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// A primitive without a value (<c>&lt;implicitRules id="i1"/&gt;</c>) is reported by <c>ele-1</c> ("All FHIR elements
+    /// must have a @value or children"). Firely also matches the missing value, as the empty string, against the type's
+    /// regex, which is the same problem again; next to an <c>ele-1</c> issue at the same place it is dropped.
+    /// </summary>
+    private static void DropRegexIssuesOnEmptyValues(List<OperationOutcome.IssueComponent> issues)
+    {
+        HashSet<string>? empty = null;
+        foreach (var issue in issues)
+        {
+            if ((issue.Text() ?? string.Empty).StartsWith("Instance failed constraint ele-1 ", StringComparison.Ordinal))
+            {
+                (empty ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
+            }
+        }
+
+        if (empty is not null)
+        {
+            issues.RemoveAll(i => (i.Text() ?? string.Empty).StartsWith("Value '' does not match regex ", StringComparison.Ordinal)
+                && empty.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
         }
     }
 

@@ -545,6 +545,18 @@ public sealed class ResourceValidatorTests
         Assert.Contains("Missing required member: 'focus'", Check(new Composition.SectionComponent { Code = new CodeableConcept(sections, "medications"), Entry = [new ResourceReference("MedicationStatement/m1")] }), StringComparison.Ordinal);
     }
 
+    /// <summary>A primitive with an id and no value is one problem (<c>ele-1</c>), not also a regex failure; a value that is there still meets its regex.</summary>
+    [Fact]
+    public async Task A_primitive_without_a_value_is_reported_once()
+    {
+        var empty = Show(await Shared.Value.ValidateAsync(new Patient { ImplicitRulesElement = new FhirUri { ElementId = "i1" } }, null, CancellationToken.None));
+        var spaced = Show(await Shared.Value.ValidateAsync(new Patient { ImplicitRulesElement = new FhirUri("http://example.org/rules v2") }, null, CancellationToken.None));
+
+        Assert.Contains("ele-1", empty, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not match regex", empty, StringComparison.Ordinal);
+        Assert.Contains("does not match regex", spaced, StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
