@@ -38,13 +38,29 @@ internal static class SliceConditions
             : rewritten;
     }
 
-    private static IAssertion Condition(IAssertion condition, IAssertion slice) => condition switch
+    /// <summary>
+    /// The slice's condition with each selector read as Java reads it. A condition left with nothing that restricts (no
+    /// discriminator has a value in this slice) stays as Firely built it: a slice that takes every element would swallow
+    /// the elements meant for the slices after it.
+    /// </summary>
+    private static IAssertion Condition(IAssertion condition, IAssertion slice)
     {
-        PathSelectorValidator selector => Selector(selector, slice) ?? ResultAssertion.SUCCESS,
-        AllValidator all when all.Members.Any(m => m is PathSelectorValidator) =>
-            new AllValidator(all.Members.Select(m => m is PathSelectorValidator s ? Selector(s, slice) : m).Where(m => m is not null).Select(m => m!), all.ShortcircuitEvaluation),
-        _ => condition,
-    };
+        var selectors = condition switch
+        {
+            PathSelectorValidator selector => [selector],
+            AllValidator all => all.Members.ToList(),
+            _ => [],
+        };
+        if (!selectors.Any(m => m is PathSelectorValidator))
+        {
+            return condition;
+        }
+
+        var read = selectors.Select(m => m is PathSelectorValidator s ? Selector(s, slice) : m).OfType<IAssertion>().ToList();
+        return read.Count == 0 ? condition
+            : condition is AllValidator original ? new AllValidator(read, original.ShortcircuitEvaluation)
+            : read[0];
+    }
 
     /// <summary>The selector as Java reads it: null when it does not restrict the slice.</summary>
     private static IAssertion? Selector(PathSelectorValidator selector, IAssertion slice)
