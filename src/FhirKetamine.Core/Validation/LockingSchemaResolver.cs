@@ -43,7 +43,7 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
             var compiled = compiler.GetSchema(schemaUri);
             if (compiled is not null)
             {
-                compiled = SharedSliceSelectors.Rewrite(ReferenceTargets.Rewrite(compiled));
+                compiled = SharedSliceSelectors.Rewrite(ReferenceTargets.Rewrite(SliceConditions.Rewrite(compiled)));
             }
 
             cache[schemaUri] = compiled;

@@ -272,6 +272,8 @@ public sealed partial class ResourceValidator(
         }
 
         DropRepeatedTargetTypeIssues(outcome.Issue);
+        DropBindingIssuesOnWrongType(outcome.Issue);
+        DropRegexIssuesOnEmptyValues(outcome.Issue);
         if (resource is Bundle bundle)
         {
             BundleRules.DropRepeatedR5Invariants(outcome.Issue);
@@ -284,6 +286,9 @@ public sealed partial class ResourceValidator(
             outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
                 ? custom.Type
                 : (context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition)?.Type));
+            outcome.Issue.AddRange(StructureDefinitionRules.CheckFixedValues(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
+                ? custom
+                : context.Core.StructureDefinitionUrls.Contains(url.Split('|')[0]) ? context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition : null));
         }
 
         return outcome;
@@ -335,6 +340,53 @@ public sealed partial class ResourceValidator(
             issues.RemoveAll(i => (i.Text() ?? string.Empty).StartsWith("Referenced resource '", StringComparison.Ordinal)
                 && (i.Text() ?? string.Empty).Contains("which is not one of the allowed target types", StringComparison.Ordinal)
                 && implied.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
+        }
+    }
+
+    /// <summary>
+    /// A value of a type the element does not allow (a string where the profile allows only Quantity) is one problem, the
+    /// type's: Firely also checks the element's binding against that value and reports it outside the value set, which says
+    /// nothing more (Java reports the type only). Runs over the issues only when there is such a type issue.
+    /// </summary>
+    private static void DropBindingIssuesOnWrongType(List<OperationOutcome.IssueComponent> issues)
+    {
+        HashSet<string>? wrongType = null;
+        foreach (var issue in issues)
+        {
+            if ((issue.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal))
+            {
+                (wrongType ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
+            }
+        }
+
+        if (wrongType is not null)
+        {
+            issues.RemoveAll(i => wrongType.Contains(i.Expression.FirstOrDefault() ?? string.Empty)
+                && (i.Text() ?? string.Empty).Contains("value set", StringComparison.OrdinalIgnoreCase)
+                && !(i.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// A primitive without a value (<c>&lt;implicitRules id="i1"/&gt;</c>) is reported by <c>ele-1</c> ("All FHIR elements
+    /// must have a @value or children"). Firely also matches the missing value, as the empty string, against the type's
+    /// regex, which is the same problem again; next to an <c>ele-1</c> issue at the same place it is dropped.
+    /// </summary>
+    private static void DropRegexIssuesOnEmptyValues(List<OperationOutcome.IssueComponent> issues)
+    {
+        HashSet<string>? empty = null;
+        foreach (var issue in issues)
+        {
+            if ((issue.Text() ?? string.Empty).StartsWith("Instance failed constraint ele-1 ", StringComparison.Ordinal))
+            {
+                (empty ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
+            }
+        }
+
+        if (empty is not null)
+        {
+            issues.RemoveAll(i => (i.Text() ?? string.Empty).StartsWith("Value '' does not match regex ", StringComparison.Ordinal)
+                && empty.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
         }
     }
 

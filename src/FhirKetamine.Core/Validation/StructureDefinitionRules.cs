@@ -12,6 +12,12 @@ namespace FhirKetamine.Core.Validation;
 /// the Quantity. Abstract and backbone type codes (<c>Resource</c>, <c>DomainResource</c>, <c>Element</c>,
 /// <c>BackboneElement</c>) take profiles of the types under them and are not checked; nor is a profile this server does
 /// not know. Runs for StructureDefinitions only, over the differential (or the snapshot, when there is no differential).
+/// <para>
+/// And a constraint cannot undo its base (profiling.html: a profile "can only ... constrain" what its base allows): an
+/// element's <c>fixed[x]</c> must equal the <c>fixed[x]</c> the base gives the same element. A derived extension fixing
+/// its own <c>Extension.url</c> under a base that fixes the base's url admits no instance at all (Java: "Value is ...
+/// but is fixed to ... in the profile").
+/// </para>
 /// </summary>
 internal static class StructureDefinitionRules
 {
@@ -47,4 +53,36 @@ internal static class StructureDefinitionRules
             }
         }
     }
+
+    /// <param name="sd">The StructureDefinition being validated.</param>
+    /// <param name="baseOf">The StructureDefinition with a canonical URL (core or this server's); null when unknown.</param>
+    public static IEnumerable<OperationOutcome.IssueComponent> CheckFixedValues(StructureDefinition sd, Func<string, StructureDefinition?> baseOf)
+    {
+        var elements = sd.Differential?.Element ?? [];
+        if (sd.Derivation != StructureDefinition.TypeDerivationRule.Constraint || sd.BaseDefinition is not { } baseUrl
+            || !elements.Any(e => e.Fixed is not null) || baseOf(baseUrl) is not { } baseSd)
+        {
+            yield break;
+        }
+
+        // The base's snapshot when it has one; a profile stored without one fixes its values in its differential.
+        var baseElements = baseSd.Snapshot?.Element is { Count: > 0 } snapshot ? snapshot : baseSd.Differential?.Element ?? [];
+        for (var e = 0; e < elements.Count; e++)
+        {
+            if (elements[e].Fixed is not { } fixedValue)
+            {
+                continue;
+            }
+
+            var key = elements[e].ElementId ?? elements[e].Path;
+            if (baseElements.FirstOrDefault(b => (b.ElementId ?? b.Path) == key)?.Fixed is { } baseFixed && !fixedValue.IsExactly(baseFixed))
+            {
+                yield return Outcomes.ValidationError(OperationOutcome.IssueType.Invalid,
+                    $"{elements[e].Path} is fixed to '{Show(fixedValue)}', but the base {baseUrl} fixes it to '{Show(baseFixed)}': no instance can conform to both.",
+                    $"StructureDefinition.differential.element[{e}]");
+            }
+        }
+    }
+
+    private static string Show(DataType value) => value is PrimitiveType primitive ? primitive.ToString() ?? string.Empty : value.TypeName;
 }

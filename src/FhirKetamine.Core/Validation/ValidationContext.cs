@@ -33,7 +33,9 @@ internal sealed class ValidationContext
         // context would keep an expansion made before a CodeSystem or ValueSet it includes was changed. So are
         // StructureDefinitions: a snapshot generated here (for a profile posted without one) is generated against this
         // context's base profiles and must not reach the next context through a shared instance.
-        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource) : c.Resource));
+        StructureDefinition? CustomProfile(string url) =>
+            custom.Values.Select(c => c.Resource).OfType<StructureDefinition>().LastOrDefault(sd => sd.Url == url);
+        var customResolver = new InMemoryResourceResolver(custom.Values.Select(c => c.Resource is ValueSet or StructureDefinition ? ValidatorCopy(c.Resource, core, CustomProfile) : c.Resource));
 
         // Core first: an uploaded resource cannot shadow a core definition, so compiled core schemas stay valid across
         // contexts. Core's own snapshots are used as HL7 ships them and never regenerated (MissingSnapshotSource): the
@@ -61,13 +63,38 @@ internal sealed class ValidationContext
         _valueSetUrls = new Lazy<HashSet<string>>(() => ValueSetUrlsOf(core, custom.Values.Select(c => c.Resource)));
     }
 
-    /// <summary>The validator's own copy of a ValueSet or StructureDefinition (an extension's R5 abstract-type context read for R4: <see cref="ExtensionContexts"/>).</summary>
-    private static Resource ValidatorCopy(Resource resource)
+    /// <summary>
+    /// The validator's own copy of a ValueSet or StructureDefinition: an extension's R5 abstract-type context read for R4
+    /// (<see cref="ExtensionContexts"/>); a profile without <c>abstract</c> (1..1, but minimal profiles leave it out, and
+    /// Firely's schema compiler then fails on it) read as not abstract, as Java reads it; a differential out of the base's
+    /// order, and elements under a choice of several types, read as Java reads them (<see cref="DifferentialOrder"/>,
+    /// <see cref="UntypedChoiceChildren"/>); a type profile naming one element of a profile read as that element
+    /// (<see cref="ProfileElements"/>).
+    /// </summary>
+    private static Resource ValidatorCopy(Resource resource, CoreSpecification core, Func<string, StructureDefinition?> customProfile)
     {
         var copy = (Resource)resource.DeepCopy();
-        if (copy is StructureDefinition sd && ExtensionContexts.NamesR5AbstractType(sd))
+        if (copy is StructureDefinition sd)
         {
-            ExtensionContexts.ExpandR5AbstractTypes(sd);
+            if (ExtensionContexts.NamesR5AbstractType(sd))
+            {
+                ExtensionContexts.ExpandR5AbstractTypes(sd);
+            }
+
+            if (ProfileElements.Names(sd))
+            {
+                ProfileElements.Inline(sd, customProfile);
+            }
+
+            sd.Abstract ??= false;
+            if (sd.Snapshot is not { Element.Count: > 0 } && sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint && sd.BaseDefinition is { } baseUrl
+                && core.StructureDefinitionUrls.Contains(baseUrl))
+            {
+                var baseSnapshot = (core.Resolver.ResolveByCanonicalUri(baseUrl) as StructureDefinition)?.Snapshot?.Element;
+                DifferentialOrder.DropUnknown(sd, baseSnapshot);
+                DifferentialOrder.DropMisplaced(sd, baseSnapshot);
+                UntypedChoiceChildren.Drop(sd, baseSnapshot);
+            }
         }
 
         return copy;

@@ -243,4 +243,38 @@ public sealed class BundleAndInstanceRulesTests
         Assert.Empty(StructureDefinitionRules.Check(Profiling("Resource", "http://example.org/fhir/StructureDefinition/my-patient"), TypeOf));
         Assert.Empty(StructureDefinitionRules.Check(Profiling("Quantity", "http://example.org/fhir/StructureDefinition/unknown"), TypeOf));
     }
+
+    [Fact]
+    public void A_fixed_value_must_equal_the_one_the_base_fixes()
+    {
+        const string baseUrl = "http://example.org/fhir/StructureDefinition/ext-base";
+        static StructureDefinition Extension(string url, string baseDefinition) => new()
+        {
+            Url = url,
+            Type = "Extension",
+            BaseDefinition = baseDefinition,
+            Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new()
+            {
+                Element =
+                [
+                    new ElementDefinition("Extension") { ElementId = "Extension" },
+                    new ElementDefinition("Extension.url") { ElementId = "Extension.url", Fixed = new FhirUri(url) },
+                    new ElementDefinition("Extension.value[x]") { ElementId = "Extension.value[x]", Type = [new() { Code = "string" }] },
+                ],
+            },
+        };
+        var baseExtension = Extension(baseUrl, "http://hl7.org/fhir/StructureDefinition/Extension");
+        StructureDefinition? BaseOf(string url) => url == baseUrl ? baseExtension : null;
+
+        // A derived extension with a url of its own: the base's url is fixed, so nothing conforms to both.
+        var derived = Extension("http://example.org/fhir/StructureDefinition/ext-derived", baseUrl);
+        Assert.Equal(["StructureDefinition.differential.element[1]"], StructureDefinitionRules.CheckFixedValues(derived, BaseOf).Select(i => i.Expression.Single()));
+
+        // One that narrows the value and keeps the base's url conforms.
+        var narrowing = Extension(baseUrl, baseUrl);
+        narrowing.Url = "http://example.org/fhir/StructureDefinition/ext-narrowing";
+        Assert.Empty(StructureDefinitionRules.CheckFixedValues(narrowing, BaseOf));
+        Assert.Empty(StructureDefinitionRules.CheckFixedValues(baseExtension, BaseOf));
+    }
 }

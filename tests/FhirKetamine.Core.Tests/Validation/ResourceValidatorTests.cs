@@ -306,6 +306,257 @@ public sealed class ResourceValidatorTests
         Assert.DoesNotContain("requires that", Check("active-alternatives", Absent(absentReason, "unknown")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A differential is read in the order of the base structure, as Java's snapshot generator reads it: an element that
+    /// comes after one the base puts later (here <c>birthDate</c> before <c>identifier</c>) is left out of the snapshot,
+    /// and the rest of the profile still applies. A profile without <c>abstract</c> (1..1, but minimal profiles omit it)
+    /// is read as not abstract. Firely refused both profiles outright ("cannot be understood", "Abstract").
+    /// </summary>
+    [Fact]
+    public async Task A_differential_out_of_base_order_drops_the_misplaced_element_and_the_rest_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var misordered = PatientProfile("misordered", "Misordered",
+            new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 },
+            new ElementDefinition("Patient.identifier") { ElementId = "Patient.identifier", Min = 1 });
+        misordered.Abstract = null;
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "misordered", 1, misordered, CancellationToken.None);
+
+        string Check(Patient patient) => Show(validator.ValidateAsync(patient, [ExampleProfiles + "misordered"], CancellationToken.None).GetAwaiter().GetResult());
+
+        var withoutIdentifier = Check(new Patient { BirthDate = "1980-01-01" });
+        var withIdentifier = Check(new Patient { Identifier = [new Identifier("http://example.org/mrn", "1")] });
+
+        Assert.Contains("Missing required member: 'identifier'", withoutIdentifier, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", withIdentifier, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A differential element for an element the base does not have (<c>Patient.dateOfBirth</c>) is left out, as Java
+    /// leaves it out (<see cref="DifferentialOrder.DropUnknown"/>); an element under a datatype element
+    /// (<c>Patient.name.family</c>) is not judged and still applies.
+    /// </summary>
+    [Fact]
+    public async Task A_differential_element_the_base_does_not_have_is_left_out_and_the_rest_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("date-of-birth", "DateOfBirth",
+            new ElementDefinition("Patient.name.family") { ElementId = "Patient.name.family", Min = 1 },
+            new ElementDefinition("Patient.dateOfBirth") { ElementId = "Patient.dateOfBirth", Min = 1 });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "date-of-birth", 1, profile, CancellationToken.None);
+
+        string Check(HumanName name) => Show(validator.ValidateAsync(new Patient { Name = [name], BirthDate = "1980-01-01" }, [ExampleProfiles + "date-of-birth"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check(new HumanName { Family = "Smith" }), StringComparison.Ordinal);
+        Assert.Contains("Missing required member: 'family'", Check(new HumanName { Given = ["John"] }), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A differential element under <c>value[x]</c> says nothing unless the profile narrows <c>value[x]</c> to one type
+    /// (<see cref="UntypedChoiceChildren"/>): untyped, it is left out, as Java leaves it out, and a Quantity is not refused
+    /// for its unit; narrowed to Quantity, the same limit applies.
+    /// </summary>
+    [Fact]
+    public async Task A_limit_under_an_untyped_choice_is_left_out_and_under_a_narrowed_one_applies()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var untyped = ConstraintProfile("Observation", "value-under-100", "ValueUnder100",
+            new ElementDefinition("Observation.value[x].value") { MaxValue = new FhirDecimal(100) });
+        var narrowed = ConstraintProfile("Observation", "quantity-under-100", "QuantityUnder100",
+            new ElementDefinition("Observation.value[x]") { ElementId = "Observation.value[x]", Type = [new() { Code = "Quantity" }] },
+            new ElementDefinition("Observation.value[x].value") { ElementId = "Observation.value[x].value", MaxValue = new FhirDecimal(100) });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "value-under-100", 1, untyped, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "quantity-under-100", 1, narrowed, CancellationToken.None);
+
+        string Check(string profile) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "dose" },
+            Value = new Quantity { Value = 150.25m, Unit = "mg", System = "http://unitsofmeasure.org", Code = "mg" },
+        }, [ExampleProfiles + profile], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check("value-under-100"), StringComparison.Ordinal);
+        Assert.Contains("larger than 100", Check("quantity-under-100"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Slices told apart by value (<see cref="SliceConditions"/>): a home phone slice fixing <c>system</c> and <c>use</c>,
+    /// an email slice fixing <c>system</c> and forbidding <c>use</c> (closed slicing). An email without <c>use</c> is the
+    /// email slice (Firely found no slice for it); a phone without <c>use</c> is not the home phone (Firely took it for one).
+    /// </summary>
+    [Fact]
+    public async Task A_value_slice_takes_elements_by_the_values_it_fixes_and_by_what_it_forbids()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("telecom-slices", "TelecomSlices",
+            new ElementDefinition("Patient.telecom")
+            {
+                ElementId = "Patient.telecom",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Value, Path = "system" }, new() { Type = ElementDefinition.DiscriminatorType.Value, Path = "use" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Patient.telecom") { ElementId = "Patient.telecom:homePhone", SliceName = "homePhone", Min = 1, Max = "1" },
+            new ElementDefinition("Patient.telecom.system") { ElementId = "Patient.telecom:homePhone.system", Min = 1, Fixed = new Code("phone") },
+            new ElementDefinition("Patient.telecom.use") { ElementId = "Patient.telecom:homePhone.use", Min = 1, Fixed = new Code("home") },
+            new ElementDefinition("Patient.telecom") { ElementId = "Patient.telecom:email", SliceName = "email", Min = 0, Max = "1" },
+            new ElementDefinition("Patient.telecom.system") { ElementId = "Patient.telecom:email.system", Min = 1, Fixed = new Code("email") },
+            new ElementDefinition("Patient.telecom.use") { ElementId = "Patient.telecom:email.use", Max = "0" });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "telecom-slices", 1, profile, CancellationToken.None);
+
+        string Check(params ContactPoint[] telecom) => Show(validator.ValidateAsync(new Patient { Telecom = [.. telecom] }, [ExampleProfiles + "telecom-slices"], CancellationToken.None).GetAwaiter().GetResult());
+        var homePhone = new ContactPoint(ContactPoint.ContactPointSystem.Phone, ContactPoint.ContactPointUse.Home, "5551234567");
+
+        Assert.DoesNotContain("error", Check(homePhone, new ContactPoint(ContactPoint.ContactPointSystem.Email, null, "someone@example.org")), StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", Check(homePhone, new ContactPoint(ContactPoint.ContactPointSystem.Email, ContactPoint.ContactPointUse.Work, "someone@example.org")), StringComparison.Ordinal);
+        Assert.Contains("No elements matched required slice: 'telecom:homePhone'", Check(new ContactPoint(ContactPoint.ContactPointSystem.Phone, null, "5551234567")), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A slice told apart by profile (<see cref="SliceConditions"/>): a category without <c>coding</c> does not conform to
+    /// the slice's Coding profile, so two text-only categories are not two of the slice (Firely took them for it: "Instance
+    /// count ... 2"), and two categories with the profiled coding still are.
+    /// </summary>
+    [Fact]
+    public async Task A_profile_slice_does_not_take_an_element_without_the_profiled_part()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var coding = ConstraintProfile("Coding", "lab-coding", "LabCoding",
+            new ElementDefinition("Coding.system") { ElementId = "Coding.system", Min = 1, Fixed = new FhirUri("http://terminology.hl7.org/CodeSystem/observation-category") });
+        coding.Kind = StructureDefinition.StructureDefinitionKind.ComplexType;
+        var observation = ConstraintProfile("Observation", "lab-category", "LabCategory",
+            new ElementDefinition("Observation.category")
+            {
+                ElementId = "Observation.category",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Profile, Path = "coding" }],
+                    Rules = ElementDefinition.SlicingRules.Open,
+                },
+            },
+            new ElementDefinition("Observation.category") { ElementId = "Observation.category:lab", SliceName = "lab", Min = 0, Max = "1" },
+            new ElementDefinition("Observation.category.coding") { ElementId = "Observation.category:lab.coding", Min = 1, Type = [new() { Code = "Coding", Profile = [ExampleProfiles + "lab-coding"] }] });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "lab-coding", 1, coding, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "lab-category", 1, observation, CancellationToken.None);
+
+        string Check(params CodeableConcept[] categories) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "potassium" },
+            Category = [.. categories],
+        }, [ExampleProfiles + "lab-category"], CancellationToken.None).GetAwaiter().GetResult());
+        var lab = new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory");
+
+        Assert.DoesNotContain("error", Check(new CodeableConcept { Text = "routine" }, new CodeableConcept { Text = "fasting" }), StringComparison.Ordinal);
+        Assert.DoesNotContain("error", Check(lab, new CodeableConcept { Text = "fasting" }), StringComparison.Ordinal);
+        Assert.Contains("for slice lab", Check(lab, new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A value of a type the profile does not allow is one problem, the type's: the binding of the allowed type is not also
+    /// reported against it. A value of the allowed type outside the binding still is.
+    /// </summary>
+    [Fact]
+    public async Task A_value_of_a_disallowed_type_is_not_also_checked_against_the_binding()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = ConstraintProfile("Observation", "age-in-units", "AgeInUnits",
+            new ElementDefinition("Observation.value[x]")
+            {
+                ElementId = "Observation.value[x]",
+                Type = [new() { Code = "Quantity" }],
+                Binding = new ElementDefinition.ElementDefinitionBindingComponent { Strength = BindingStrength.Required, ValueSet = "http://hl7.org/fhir/ValueSet/age-units" },
+            });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "age-in-units", 1, profile, CancellationToken.None);
+
+        string Check(DataType value) => Show(validator.ValidateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Text = "age" },
+            Value = value,
+        }, [ExampleProfiles + "age-in-units"], CancellationToken.None).GetAwaiter().GetResult());
+
+        var asString = Check(new FhirString("test"));
+        Assert.Contains("is incompatible with that of the instance", asString, StringComparison.Ordinal);
+        Assert.DoesNotContain("value set", asString, StringComparison.Ordinal);
+        Assert.Contains("value set", Check(new Quantity { Value = 3, Unit = "kg", System = "http://unitsofmeasure.org", Code = "kg" }), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A section slice whose type names one section of a section library (R4's <c>elementdefinition-profile-element</c>,
+    /// <see cref="ProfileElements"/>): the section is held to that library section (its code, its focus), not validated as
+    /// a whole Composition of the library (which it never is: no status, type, date, author or title of its own).
+    /// </summary>
+    [Fact]
+    public async Task A_type_profile_naming_one_element_of_a_library_holds_the_element_to_that_element()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        const string sections = "http://example.org/fhir/CodeSystem/sections";
+        var library = ConstraintProfile("Composition", "section-library", "SectionLibrary",
+            new ElementDefinition("Composition.section")
+            {
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Pattern, Path = "code" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Composition.section") { SliceName = "medications" },
+            new ElementDefinition("Composition.section.code") { Min = 1, Pattern = new CodeableConcept(sections, "medications") },
+            new ElementDefinition("Composition.section.focus") { Min = 1 });
+        library.Abstract = true;
+        var medications = new ElementDefinition("Composition.section") { SliceName = "medications", Min = 1 };
+        var reference = new Canonical(ExampleProfiles + "section-library");
+        reference.SetStringExtension(ProfileElements.Url, "Composition.section:medications");
+        medications.Type = [new ElementDefinition.TypeRefComponent { Code = "BackboneElement", ProfileElement = [reference] }];
+        var document = ConstraintProfile("Composition", "medication-document", "MedicationDocument",
+            new ElementDefinition("Composition.section")
+            {
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = ElementDefinition.DiscriminatorType.Pattern, Path = "code" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            medications);
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", "section-library", 1, library, CancellationToken.None);
+        await validator.ConformanceChangedAsync("StructureDefinition", "medication-document", 1, document, CancellationToken.None);
+
+        string Check(Composition.SectionComponent section) => Show(validator.ValidateAsync(new Composition
+        {
+            Status = CompositionStatus.Final,
+            Type = new CodeableConcept("http://loinc.org", "11503-0"),
+            Date = "2025-03-07",
+            Author = [new ResourceReference("Practitioner/p1")],
+            Title = "Medications",
+            Section = [section],
+        }, [ExampleProfiles + "medication-document"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", Check(new Composition.SectionComponent { Code = new CodeableConcept(sections, "medications"), Focus = new ResourceReference("MedicationStatement/m1"), Entry = [new ResourceReference("MedicationStatement/m1")] }), StringComparison.Ordinal);
+        Assert.Contains("Missing required member: 'focus'", Check(new Composition.SectionComponent { Code = new CodeableConcept(sections, "medications"), Entry = [new ResourceReference("MedicationStatement/m1")] }), StringComparison.Ordinal);
+    }
+
+    /// <summary>A primitive with an id and no value is one problem (<c>ele-1</c>), not also a regex failure; a value that is there still meets its regex.</summary>
+    [Fact]
+    public async Task A_primitive_without_a_value_is_reported_once()
+    {
+        var empty = Show(await Shared.Value.ValidateAsync(new Patient { ImplicitRulesElement = new FhirUri { ElementId = "i1" } }, null, CancellationToken.None));
+        var spaced = Show(await Shared.Value.ValidateAsync(new Patient { ImplicitRulesElement = new FhirUri("http://example.org/rules v2") }, null, CancellationToken.None));
+
+        Assert.Contains("ele-1", empty, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not match regex", empty, StringComparison.Ordinal);
+        Assert.Contains("does not match regex", spaced, StringComparison.Ordinal);
+    }
+
     private static Observation HeartRate() => new()
     {
         Status = ObservationStatus.Final,
