@@ -130,13 +130,18 @@ public sealed class SessionLinker(IServiceScopeFactory scopes, FhirSerialization
 
     /// <summary>The id of the patient's Encounter whose period covers <paramref name="when"/> (the latest to start), else null.</summary>
     internal static Task<string?> CoveringEncounterAsync(FhirDbContext db, string patient, DateTimeOffset when, CancellationToken ct) =>
-        CoveringEncounter(db, patient, when.UtcDateTime, ct);
+        CoveringEncounter.GetValue(db.Model, static _ => CompileCoveringEncounter())(db, patient, when.UtcDateTime, ct);
 
     /// <summary>
-    /// Compiled once: asked for every vital sign a gateway posts (and again by the safety rules in the writer), where EF
-    /// Core's per-call translation-cache lookup (hashing and comparing the expression tree) cost more than the query.
+    /// Compiled once per model: asked for every vital sign a gateway posts (and again by the safety rules in the writer),
+    /// where EF Core's per-call translation-cache lookup (hashing and comparing the expression tree) cost more than the
+    /// query. EF Core binds a compiled query to the model it first ran with, so a process holding two models (a test
+    /// process running SQLite and PostgreSQL servers side by side) needs one per model.
     /// </summary>
-    private static readonly Func<FhirDbContext, string, DateTime, CancellationToken, Task<string?>> CoveringEncounter =
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel,
+        Func<FhirDbContext, string, DateTime, CancellationToken, Task<string?>>> CoveringEncounter = new();
+
+    private static Func<FhirDbContext, string, DateTime, CancellationToken, Task<string?>> CompileCoveringEncounter() =>
         EF.CompileAsyncQuery((FhirDbContext db, string patient, DateTime at, CancellationToken ct) =>
             (from x in db.ReferenceIndex
              where x.ResourceType == "Encounter" && x.ParamName == "subject" && x.TargetType == "Patient" && x.TargetId == patient
