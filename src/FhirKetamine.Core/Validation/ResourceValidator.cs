@@ -348,45 +348,41 @@ public sealed partial class ResourceValidator(
     /// type's: Firely also checks the element's binding against that value and reports it outside the value set, which says
     /// nothing more (Java reports the type only). Runs over the issues only when there is such a type issue.
     /// </summary>
-    private static void DropBindingIssuesOnWrongType(List<OperationOutcome.IssueComponent> issues)
-    {
-        HashSet<string>? wrongType = null;
-        foreach (var issue in issues)
-        {
-            if ((issue.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal))
-            {
-                (wrongType ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
-            }
-        }
-
-        if (wrongType is not null)
-        {
-            issues.RemoveAll(i => wrongType.Contains(i.Expression.FirstOrDefault() ?? string.Empty)
-                && (i.Text() ?? string.Empty).Contains("value set", StringComparison.OrdinalIgnoreCase)
-                && !(i.Text() ?? string.Empty).Contains("is incompatible with that of the instance", StringComparison.Ordinal));
-        }
-    }
+    private static void DropBindingIssuesOnWrongType(List<OperationOutcome.IssueComponent> issues) =>
+        DropAtPlacesOf(issues,
+            place: text => text.Contains("is incompatible with that of the instance", StringComparison.Ordinal),
+            drop: text => text.Contains("value set", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// A primitive without a value (<c>&lt;implicitRules id="i1"/&gt;</c>) is reported by <c>ele-1</c> ("All FHIR elements
     /// must have a @value or children"). Firely also matches the missing value, as the empty string, against the type's
     /// regex, which is the same problem again; next to an <c>ele-1</c> issue at the same place it is dropped.
     /// </summary>
-    private static void DropRegexIssuesOnEmptyValues(List<OperationOutcome.IssueComponent> issues)
+    private static void DropRegexIssuesOnEmptyValues(List<OperationOutcome.IssueComponent> issues) =>
+        DropAtPlacesOf(issues,
+            place: text => text.StartsWith("Instance failed constraint ele-1 ", StringComparison.Ordinal),
+            drop: text => text.StartsWith("Value '' does not match regex ", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Drops the issues <paramref name="drop"/> picks by text (never one <paramref name="place"/> picks) at an expression
+    /// where an issue <paramref name="place"/> picks was reported: the same problem said a second way. Runs over the issues
+    /// a second time only when there is such a place.
+    /// </summary>
+    private static void DropAtPlacesOf(List<OperationOutcome.IssueComponent> issues, Func<string, bool> place, Func<string, bool> drop)
     {
-        HashSet<string>? empty = null;
+        HashSet<string>? places = null;
         foreach (var issue in issues)
         {
-            if ((issue.Text() ?? string.Empty).StartsWith("Instance failed constraint ele-1 ", StringComparison.Ordinal))
+            if (place(issue.Text() ?? string.Empty))
             {
-                (empty ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
+                (places ??= new(StringComparer.Ordinal)).Add(issue.Expression.FirstOrDefault() ?? string.Empty);
             }
         }
 
-        if (empty is not null)
+        if (places is not null)
         {
-            issues.RemoveAll(i => (i.Text() ?? string.Empty).StartsWith("Value '' does not match regex ", StringComparison.Ordinal)
-                && empty.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
+            issues.RemoveAll(i => i.Text() is var text && drop(text ?? string.Empty) && !place(text ?? string.Empty)
+                && places.Contains(i.Expression.FirstOrDefault() ?? string.Empty));
         }
     }
 
