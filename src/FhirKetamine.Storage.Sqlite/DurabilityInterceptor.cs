@@ -21,18 +21,11 @@ namespace FhirKetamine.Storage.Sqlite;
 /// itself, inside its COMMIT. SQLite's 1,000 when nothing else checkpoints; a backstop of
 /// <see cref="SqliteStorage.BackstopCheckpointPages"/> when the server's background checkpointer does it (see there).
 /// </para>
-/// <para>
-/// <c>temp_store=MEMORY</c>: SQLite's temporary files (the statement journal of a multi-row insert inside a savepoint —
-/// every group-commit job runs under one —, sorts and transient indexes) stay in memory instead of spilling past 64 KB
-/// into a file in <c>/var/tmp</c> that is created, written, unlinked and closed again: under single-create load
-/// <c>strace</c> showed about nine such files a second, each a few system calls and page-cache pages.
-/// They hold only what one statement or transaction needs (a sort with <c>LIMIT</c> keeps just its top rows).
-/// </para>
 /// </summary>
 internal sealed class DurabilityInterceptor(long mmapBytes, int autoCheckpointPages) : DbConnectionInterceptor
 {
     private readonly string _pragmas =
-        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes}; PRAGMA case_sensitive_like=ON; PRAGMA wal_autocheckpoint={autoCheckpointPages}; PRAGMA temp_store=MEMORY;";
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA mmap_size={mmapBytes}; PRAGMA case_sensitive_like=ON; PRAGMA wal_autocheckpoint={autoCheckpointPages};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
