@@ -131,12 +131,19 @@ internal sealed partial class IndexExpressions(Resource resource)
         return union;
     }
 
-    [GeneratedRegex(@"^[A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+$")]
+    /// <summary>A resource type, then element names: <c>Observation.component.code</c>.</summary>
+    private const string MemberPath = @"[A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+";
+
+    /// <summary>R4's type filter on such a path: <c>(Observation.value as Quantity)</c>; groups: the path, the type.</summary>
+    private const string PathAsType = @"\((" + MemberPath + @") as ([A-Za-z][A-Za-z0-9]*)\)";
+
+    [GeneratedRegex("^" + MemberPath + "$")]
     private static partial Regex PlainPath();
 
-    [GeneratedRegex(@"\(([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)+) as ([A-Za-z][A-Za-z0-9]*)\)")]
-    private static partial Regex TypeFilters();
-
-    [GeneratedRegex(@"^\(([A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+) as ([A-Za-z][A-Za-z0-9]*)\)$")]
+    [GeneratedRegex("^" + PathAsType + "$")]
     private static partial Regex TypeFilter();
+
+    /// <summary>The same, anywhere in a larger expression (rewritten to <c>ofType</c> for Firely's evaluator).</summary>
+    [GeneratedRegex(PathAsType)]
+    private static partial Regex TypeFilters();
 }

@@ -283,12 +283,12 @@ public sealed partial class ResourceValidator(
         outcome.Issue.AddRange(instanceIssues);
         if (resource is StructureDefinition sd)
         {
-            outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
-                ? custom.Type
-                : (context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition)?.Type));
-            outcome.Issue.AddRange(StructureDefinitionRules.CheckFixedValues(sd, url => context.Profiles.TryGetValue(url.Split('|')[0], out var custom)
-                ? custom
-                : context.Core.StructureDefinitionUrls.Contains(url.Split('|')[0]) ? context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition : null));
+            // A definition the StructureDefinition names: this server's, else core's; null when neither knows it.
+            StructureDefinition? Known(string url) => context.Profiles.TryGetValue(url.Split('|')[0], out var custom) ? custom
+                : context.Core.StructureDefinitionUrls.Contains(url.Split('|')[0]) ? context.Core.Resolver.ResolveByCanonicalUri(url) as StructureDefinition
+                : null;
+            outcome.Issue.AddRange(StructureDefinitionRules.Check(sd, url => Known(url)?.Type));
+            outcome.Issue.AddRange(StructureDefinitionRules.CheckFixedValues(sd, Known));
         }
 
         return outcome;
