@@ -16,9 +16,11 @@ namespace FhirKetamine.Core.Search;
 /// (bench/README.md, "Write path allocations").
 /// <list type="bullet">
 /// <item>A plain member path (<c>Observation.code</c>, <c>AuditEvent.agent.who</c>: the resource type, then element
-/// names) — most parameters —, one filtered by type (<c>(Observation.value as Quantity)</c>, R4's way to pick a choice
-/// element's type) and unions of those are followed through the POCOs' own element access (<see cref="Base.TryGetValue"/>,
-/// which Firely's element tree reads too), allocating little more than the result list.</item>
+/// names; the type alone for composites on the resource) — most parameters —, one filtered by type
+/// (<c>(Observation.value as Quantity)</c>, R4's way to pick a choice element's type, possibly followed by names) and
+/// unions of those are followed through the POCOs' own element access (<see cref="Base.TryGetValue"/>, which Firely's
+/// element tree reads too), allocating little more than the result list. So are composites' relative component paths
+/// (<c>code</c>, <c>value.as(Quantity) | value.as(Range)</c>: <see cref="SelectIn"/>).</item>
 /// <item>Anything else (functions: <c>where</c>, <c>extension</c>, <c>exists</c>…) goes to Firely's evaluator, compiled once
 /// per process and run on one element tree per resource; an <c>(path as Type)</c> inside is compiled as
 /// <c>path.ofType(Type)</c>, which Firely evaluates the same way without its dynamic operator dispatch.</item>
@@ -33,8 +35,47 @@ internal sealed partial class IndexExpressions(Resource resource)
     private PocoNode? _root;
     private FhirEvaluationContext? _context;
 
+    private static readonly ConcurrentDictionary<string, Func<Base, List<Base>>> CompiledRelative = new(StringComparer.Ordinal);
+
     /// <summary>The elements <paramref name="expression"/> selects in the resource (no nulls).</summary>
     public List<Base> Select(string expression) => Compiled.GetOrAdd(expression, Compile)(this);
+
+    /// <summary>
+    /// The elements a composite parameter's component expression selects from one element its expression selected (the
+    /// Observation, one component): a relative path (<c>code</c>, <c>value.as(Quantity) | value.as(Range)</c>) — all but two
+    /// of R4's — is followed through the POCOs; anything else is Firely's <c>Base.Select</c> on that element.
+    /// </summary>
+    public static List<Base> SelectIn(Base focus, string expression) => CompiledRelative.GetOrAdd(expression, CompileRelative)(focus);
+
+    private static Func<Base, List<Base>> CompileRelative(string expression)
+    {
+        var parts = expression.Split(" | ").Select(RelativePart).ToArray();
+        if (parts.All(p => p is not null))
+        {
+            return parts.Length == 1 ? focus => parts[0]!(focus).ToList() : focus => Union(parts.SelectMany(p => p!(focus)));
+        }
+
+        return focus => focus.Select(expression).OfType<Base>().ToList();
+    }
+
+    /// <summary>A relative member path, or one ending in <c>.as(Type)</c> (for a single value, as Firely evaluates it, its value if of that type).</summary>
+    private static Func<Base, IEnumerable<Base>>? RelativePart(string part)
+    {
+        if (RelativePath().IsMatch(part))
+        {
+            var steps = part.Split('.');
+            return focus => Follow(focus, steps, 0);
+        }
+
+        var filtered = RelativeAsType().Match(part);
+        if (filtered.Success && ModelInfo.ModelInspector.FindClassMapping(filtered.Groups[2].Value)?.NativeType is { } type)
+        {
+            var steps = filtered.Groups[1].Value.Split('.');
+            return focus => Follow(focus, steps, 0).Where(type.IsInstanceOfType);
+        }
+
+        return null;
+    }
 
     private static Func<IndexExpressions, List<Base>> Compile(string expression)
     {
@@ -57,9 +98,9 @@ internal sealed partial class IndexExpressions(Resource resource)
     }
 
     /// <summary>
-    /// One operand of a union that needs no evaluator: a plain member path, or one in parentheses filtered by a type
-    /// (<c>(Observation.value as Quantity)</c>: the values that are of that type or derive from it, as Firely's <c>as</c>
-    /// and <c>ofType</c> select them). Null for anything else.
+    /// One operand of a union that needs no evaluator: a plain member path (or the resource type alone), or one in
+    /// parentheses filtered by a type (<c>(Observation.value as Quantity)</c>: the values that are of that type or derive
+    /// from it, as Firely's <c>as</c> and <c>ofType</c> select them), possibly with element names after it. Null for anything else.
     /// </summary>
     private static Func<IndexExpressions, IEnumerable<Base>>? Part(string part)
     {
@@ -73,6 +114,13 @@ internal sealed partial class IndexExpressions(Resource resource)
         if (filtered.Success && ModelInfo.ModelInspector.FindClassMapping(filtered.Groups[2].Value)?.NativeType is { } type)
         {
             var steps = filtered.Groups[1].Value.Split('.');
+            if (filtered.Groups[3].Value is { Length: > 0 } tail)
+            {
+                // ((Observation.value as CodeableConcept).text): then on from each value of that type.
+                var more = tail[1..].Split('.');
+                return e => e.Follow(steps).Where(type.IsInstanceOfType).SelectMany(value => Follow(value, more, 0));
+            }
+
             return e => e.Follow(steps).Where(type.IsInstanceOfType);
         }
 
@@ -82,16 +130,13 @@ internal sealed partial class IndexExpressions(Resource resource)
     private PocoNode ResourceNode() => resource.ToPocoNode();
 
     /// <summary><c>Type.a.b</c>: nothing unless the resource is of that type; then each named child of each node in turn.</summary>
-    private List<Base> Follow(string[] steps)
-    {
-        var current = new List<Base>();
-        if (steps[0] != resource.TypeName)
-        {
-            return current;
-        }
+    private List<Base> Follow(string[] steps) => steps[0] == resource.TypeName ? Follow(resource, steps, 1) : [];
 
-        current.Add(resource);
-        for (var i = 1; i < steps.Length && current.Count > 0; i++)
+    /// <summary>From <paramref name="focus"/>, each child named <c>steps[from]</c>, then each of theirs named by the next step…</summary>
+    private static List<Base> Follow(Base focus, string[] steps, int from)
+    {
+        var current = new List<Base> { focus };
+        for (var i = from; i < steps.Length && current.Count > 0; i++)
         {
             var next = new List<Base>();
             foreach (var node in current)
@@ -137,10 +182,22 @@ internal sealed partial class IndexExpressions(Resource resource)
     /// <summary>R4's type filter on such a path: <c>(Observation.value as Quantity)</c>; groups: the path, the type.</summary>
     private const string PathAsType = @"\((" + MemberPath + @") as ([A-Za-z][A-Za-z0-9]*)\)";
 
-    [GeneratedRegex("^" + MemberPath + "$")]
+    /// <summary>Element names only, relative to a focus: <c>code</c>, <c>value</c>, <c>referenceSeq.chromosome</c>.</summary>
+    private const string RelativeMemberPath = @"[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*";
+
+    /// <summary>A plain path, or the resource type alone (<c>Observation</c>: the resource, as composites on it name it).</summary>
+    [GeneratedRegex(@"^[A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*$")]
     private static partial Regex PlainPath();
 
-    [GeneratedRegex("^" + PathAsType + "$")]
+    [GeneratedRegex("^" + RelativeMemberPath + "$")]
+    private static partial Regex RelativePath();
+
+    /// <summary><c>value.as(Quantity)</c>; groups: the path, the type.</summary>
+    [GeneratedRegex("^(" + RelativeMemberPath + @")\.as\(([A-Za-z][A-Za-z0-9]*)\)$")]
+    private static partial Regex RelativeAsType();
+
+    /// <summary>The same, possibly followed by element names (<c>(Observation.value as CodeableConcept).text</c>): group 3.</summary>
+    [GeneratedRegex("^" + PathAsType + @"((?:\.[a-z][A-Za-z0-9]*)*)$")]
     private static partial Regex TypeFilter();
 
     /// <summary>The same, anywhere in a larger expression (rewritten to <c>ofType</c> for Firely's evaluator).</summary>

@@ -167,8 +167,8 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 break;
             case SearchParamType.Composite when p.Components is [var codePath, var valuePath] && p.CompositeValueType != SearchParamType.Quantity:
                 // Both halves from this one element (the Observation, one component, one useContext): the pairing is the correlation.
-                var firsts = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
-                foreach (var second in value.Select(valuePath).OfType<Base>())
+                var firsts = IndexExpressions.SelectIn(value, codePath).SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
+                foreach (var second in IndexExpressions.SelectIn(value, valuePath))
                 {
                     foreach (var row in CompositeValues(p.CompositeValueType, second))
                     {
@@ -188,8 +188,8 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, UcumCanonica
                 break;
             case SearchParamType.Composite when p.Components is [var codePath, var quantityPath]:
                 // Both halves from this one element (the Observation, or one component): the pairing is the correlation.
-                var codes = value.Select(codePath).OfType<Base>().SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
-                foreach (var pair in value.Select(quantityPath).OfType<Quantity>().Where(q => q.Value is not null))
+                var codes = IndexExpressions.SelectIn(value, codePath).SelectMany(TokensOf).Where(t => !string.IsNullOrEmpty(t.Code)).Distinct().ToList();
+                foreach (var pair in IndexExpressions.SelectIn(value, quantityPath).OfType<Quantity>().Where(q => q.Value is not null))
                 {
                     var pairInBase = CanonicalOf(pair);
                     foreach (var (system, code, _) in codes)

@@ -24,6 +24,8 @@ public sealed class SearchIndexerEvaluationTests
         var resources = 0;
         var evaluations = 0;
         var nonEmpty = 0;
+        var componentEvaluations = 0;
+        var componentNonEmpty = 0;
         foreach (var file in Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             Resource resource;
@@ -53,12 +55,34 @@ public sealed class SearchIndexerEvaluationTests
 
                 evaluations++;
                 nonEmpty += expected.Values.Count > 0 ? 1 : 0;
+
+                // A composite's components, evaluated on each element its expression selected (the indexer's pairing).
+                foreach (var component in parameter.Components)
+                {
+                    foreach (var focus in expected.Values)
+                    {
+                        var expectedPart = Outcome(() => focus.Select(component).OfType<Base>().ToList());
+                        var actualPart = Outcome(() => IndexExpressions.SelectIn(focus, component));
+                        var at = $"{where} component {component}";
+                        Assert.True(expectedPart.Error == actualPart.Error, $"{at}: Firely threw {expectedPart.Error ?? "nothing"}, the indexer {actualPart.Error ?? "nothing"}");
+                        Assert.True(expectedPart.Values.Count == actualPart.Values.Count, $"{at}: {expectedPart.Values.Count} values, the indexer {actualPart.Values.Count}");
+                        for (var i = 0; i < expectedPart.Values.Count; i++)
+                        {
+                            Assert.True(ReferenceEquals(expectedPart.Values[i], actualPart.Values[i]) || expectedPart.Values[i].IsExactly(actualPart.Values[i]),
+                                $"{at}: value {i} differs");
+                        }
+
+                        componentEvaluations++;
+                        componentNonEmpty += expectedPart.Values.Count > 0 ? 1 : 0;
+                    }
+                }
             }
         }
 
         // The corpus must really have been read (a wrong folder would pass vacuously).
         Assert.True(resources > 200, $"only {resources} resources parsed");
         Assert.True(nonEmpty > 500, $"only {nonEmpty} of {evaluations} evaluations selected anything");
+        Assert.True(componentNonEmpty > 50, $"only {componentNonEmpty} of {componentEvaluations} component evaluations selected anything");
     }
 
     [Theory]
