@@ -60,9 +60,11 @@ public sealed class PatientEverything(FhirDbContext db, FhirSerialization fhir, 
             .DistinctBy(l => l.Key).ToList();
         var memberKeys = members.Select(m => m.Key).Append(patient.Key).ToList();
 
-        // 2. What the patient and its compartment point to, through any indexed reference.
+        // 2. What the patient and its compartment point to, through any indexed reference; not what an AuditEvent or a
+        // Provenance points to unless _type asks for them (they are left out, and they name what was read or written).
+        var sourceKeys = members.Where(m => !AuditPolicy.IsAccountability(m.Type) || types?.Contains(m.Type) == true).Select(m => m.Key).Append(patient.Key).ToList();
         var targets = await db.ReferenceIndex
-            .Where(x => EF.Parameter(memberKeys).Contains(x.ResourceKey) && x.TargetType != null)
+            .Where(x => EF.Parameter(sourceKeys).Contains(x.ResourceKey) && x.TargetType != null)
             .Select(x => new { x.TargetType, x.TargetId })
             .Distinct()
             .ToListAsync(ct);
