@@ -172,6 +172,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         var responses = new FhirResponse[requests.Length];
         var audited = access.Origin?.AuditedWrites ?? 0;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        rest.Transaction = new TransactionWrites();
         try
         {
             // Conditional creates decide from what they read: one writer at a time (the group-commit writer takes the same lock).
@@ -205,6 +206,7 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
                 responses[i] = await At(i, () => rest.HandleAsync(requests[i], ct));
             }
 
+            await rest.BeforeTransactionCommitAsync(ct);
             await transaction.CommitAsync(ct);
             if (access.Origin is { } origin && origin.AuditedWrites > audited)
             {
@@ -215,6 +217,10 @@ public sealed partial class BundleProcessor(ResourceInteractions rest, Storage.F
         {
             db.ChangeTracker.Clear();
             throw;
+        }
+        finally
+        {
+            rest.Transaction = null;
         }
 
         LogTransaction(logger, requests.Length);

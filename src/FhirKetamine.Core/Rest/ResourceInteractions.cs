@@ -47,6 +47,9 @@ public sealed partial class ResourceInteractions(
     /// <summary>In the group-commit writer: what the group's conditional creates match, read once for the group.</summary>
     internal KnownMatches? Known { get; set; }
 
+    /// <summary>While a transaction Bundle's entries are written: what the <see cref="ITransactionWriteHook"/>s keep for its end.</summary>
+    internal TransactionWrites? Transaction { get; set; }
+
     /// <summary>True while hooks run: their own writes do not run the hooks again.</summary>
     private bool _inHooks;
 
@@ -246,6 +249,11 @@ public sealed partial class ResourceInteractions(
         Dictionary<Type, IReadOnlyList<PreparedCreate>>? made = null;
         foreach (var hook in _hooks.OfType<IPreparingWriteHook>())
         {
+            if (Transaction is not null && hook is ITransactionWriteHook)
+            {
+                continue; // it accounts for the whole transaction before the commit
+            }
+
             var resources = hook.ResourcesFor(create.Request, CreatedResponse(create), "POST");
             (made ??= [])[hook.GetType()] = resources.Select(r => Prepare(create.Request, r, create.LastUpdated, null)).ToList();
         }
@@ -813,7 +821,7 @@ public sealed partial class ResourceInteractions(
             throw new InvalidOperationException("Write hooks must run inside the write's transaction.");
         }
 
-        var write = new WriteEvent(this, request, written, method);
+        var write = new WriteEvent(this, request, written, method) { Transaction = Transaction };
         _inHooks = true;
         try
         {
@@ -826,19 +834,7 @@ public sealed partial class ResourceInteractions(
 
             write.Prepared = null;
 
-            // A hook's own writes (a safety rule's Flag) run no hooks, but some hooks must still see them
-            // (a subscription on Flag); their writes in turn are not shown again.
-            var made = _hookWrites.ToList();
-            _hookWrites.Clear();
-            foreach (var (hookWritten, hookMethod) in made)
-            {
-                foreach (var observer in _hooks.OfType<IObservesHookWrites>())
-                {
-                    var seen = new WriteEvent(this, request, hookWritten, hookMethod) { ByHook = true };
-                    await observer.AfterWriteAsync(seen, ct);
-                    write.Issues.AddRange(seen.Issues);
-                }
-            }
+            write.Issues.AddRange(await ShowHookWritesAsync(request, ct));
         }
         finally
         {
@@ -854,6 +850,57 @@ public sealed partial class ResourceInteractions(
         var outcome = written.Outcome ?? new OperationOutcome();
         outcome.Issue.AddRange(write.Issues);
         return written with { Outcome = outcome };
+    }
+
+    /// <summary>
+    /// A hook's own writes (a safety rule's Flag) run no hooks, but some hooks must still see them (a subscription on
+    /// Flag); their writes in turn are not shown again. The issues those hooks report.
+    /// </summary>
+    private async Task<List<OperationOutcome.IssueComponent>> ShowHookWritesAsync(FhirRequest request, CancellationToken ct)
+    {
+        var issues = new List<OperationOutcome.IssueComponent>();
+        var made = _hookWrites.ToList();
+        _hookWrites.Clear();
+        foreach (var (hookWritten, hookMethod) in made)
+        {
+            foreach (var observer in _hooks.OfType<IObservesHookWrites>())
+            {
+                var seen = new WriteEvent(this, request, hookWritten, hookMethod) { ByHook = true };
+                await observer.AfterWriteAsync(seen, ct);
+                issues.AddRange(seen.Issues);
+            }
+        }
+
+        return issues;
+    }
+
+    /// <summary>
+    /// Once a transaction Bundle's entries are all written, before it commits: the <see cref="ITransactionWriteHook"/>s
+    /// write for the writes they kept, inside the transaction, and the <see cref="IObservesHookWrites"/> hooks see those
+    /// writes as they see any hook's.
+    /// </summary>
+    internal async Task BeforeTransactionCommitAsync(CancellationToken ct)
+    {
+        if (Transaction is not { FirstRequest: { } request } transaction)
+        {
+            return;
+        }
+
+        _inHooks = true;
+        try
+        {
+            foreach (var hook in _hooks.OfType<ITransactionWriteHook>())
+            {
+                await hook.BeforeTransactionCommitAsync(this, transaction, ct);
+            }
+
+            await ShowHookWritesAsync(request, ct); // the entries are answered already: nothing to add their issues to
+        }
+        finally
+        {
+            _inHooks = false;
+            _hookWrites.Clear();
+        }
     }
 
     private async Task SaveAsync(string type, string id, CancellationToken ct)

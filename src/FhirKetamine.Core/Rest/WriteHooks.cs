@@ -55,6 +55,9 @@ public sealed class WriteEvent(ResourceInteractions rest, FhirRequest request, F
     /// </summary>
     public IReadOnlyList<Storage.PreparedCreate>? Prepared { get; internal set; }
 
+    /// <summary>Set when the write is an entry of a transaction Bundle: see <see cref="ITransactionWriteHook"/>.</summary>
+    public TransactionWrites? Transaction { get; init; }
+
     /// <summary>Issues a hook reports to the caller (e.g. a safety rule's warning); they join the response's OperationOutcome.</summary>
     public List<OperationOutcome.IssueComponent> Issues { get; } = [];
 }
@@ -86,4 +89,41 @@ public interface IPreparingWriteHook : IWriteHook
 public interface IWritePreparer
 {
     Task PrepareAsync(ResourceInteractions rest, FhirRequest request, Resource resource, CancellationToken ct);
+}
+
+/// <summary>
+/// An <see cref="IWriteHook"/> that accounts for the writes of one transaction Bundle together. Inside a transaction its
+/// <see cref="IWriteHook.AfterWriteAsync"/> sees each entry's write with <see cref="WriteEvent.Transaction"/> set and may
+/// <see cref="TransactionWrites.Keep">keep</see> it; <see cref="BeforeTransactionCommitAsync"/> then runs once, after the
+/// last entry, in the same database transaction (so what it writes still commits with the entries or not at all). An
+/// <see cref="IPreparingWriteHook"/> is not asked to prepare anything for such writes. The audit hook writes, per patient,
+/// one AuditEvent per kind of interaction and one Provenance per activity and performer for the whole Bundle, instead of
+/// two resources per entry.
+/// </summary>
+public interface ITransactionWriteHook : IWriteHook
+{
+    Task BeforeTransactionCommitAsync(ResourceInteractions rest, TransactionWrites transaction, CancellationToken ct);
+}
+
+/// <summary>The writes of one transaction Bundle that <see cref="ITransactionWriteHook"/>s keep until just before it commits.</summary>
+public sealed class TransactionWrites
+{
+    private readonly Dictionary<ITransactionWriteHook, List<WriteEvent>> _kept = [];
+
+    /// <summary>Keeps <paramref name="write"/> for <paramref name="hook"/>'s <see cref="ITransactionWriteHook.BeforeTransactionCommitAsync"/>.</summary>
+    public void Keep(ITransactionWriteHook hook, WriteEvent write)
+    {
+        if (!_kept.TryGetValue(hook, out var writes))
+        {
+            _kept[hook] = writes = [];
+        }
+
+        writes.Add(write);
+    }
+
+    /// <summary>What <paramref name="hook"/> kept, in entry order.</summary>
+    public IReadOnlyList<WriteEvent> KeptBy(ITransactionWriteHook hook) => _kept.TryGetValue(hook, out var writes) ? writes : [];
+
+    /// <summary>The request of the first write kept (for the hooks that observe hook writes: the caller whose scopes apply).</summary>
+    internal FhirRequest? FirstRequest => _kept.Values.SelectMany(w => w).FirstOrDefault()?.Request;
 }

@@ -102,7 +102,7 @@ public sealed class AuditRecordsTests
             Resource = new Observation { Device = new ResourceReference("Device/monitor-7") },
         };
 
-        var provenance = WriteAuditHook.Provenance(Clinician, written, "Observation/o1/_history/2", "UPDATE", DateTimeOffset.UtcNow);
+        var provenance = WriteAuditHook.Provenance(Clinician, [written], "UPDATE", DateTimeOffset.UtcNow);
 
         await AssertValidAsync(provenance);
         Assert.Equal(["author", "enterer", "performer"], provenance.Agent.Select(a => a.Type.Coding[0].Code));
