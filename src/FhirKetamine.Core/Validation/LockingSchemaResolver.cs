@@ -19,7 +19,7 @@ namespace FhirKetamine.Core.Validation;
 /// to an instance of an object".
 /// </para>
 /// </summary>
-internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, ConcurrentDictionary<Canonical, ElementSchema?> cache) : IElementSchemaResolver
+internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, ConcurrentDictionary<Canonical, ElementSchema?> cache, Func<string, Hl7.Fhir.Model.StructureDefinition?>? definitions = null) : IElementSchemaResolver
 {
     private static readonly Lock Compile = new();
 
@@ -43,6 +43,11 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
             var compiled = compiler.GetSchema(schemaUri);
             if (compiled is not null)
             {
+                if (definitions is not null && compiled is FhirSchema)
+                {
+                    compiled = MultiTypeSlices.Restore(compiled, definitions(schemaUri.ToString()));
+                }
+
                 compiled = SharedSliceSelectors.Rewrite(ReferenceTargets.Rewrite(SliceConditions.Rewrite(compiled)));
             }
 

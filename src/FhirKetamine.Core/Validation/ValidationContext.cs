@@ -49,7 +49,8 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache,
+            url => core.StructureDefinitionUrls.Contains(url) ? null : TaskHelper.Await(() => Resolver.ResolveByCanonicalUriAsync(url)) as StructureDefinition);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
@@ -86,6 +87,7 @@ internal sealed class ValidationContext
                 ProfileElements.Inline(sd, customProfile);
             }
 
+            MultiTypeSlices.MarkPlaceholders(sd);
             sd.Abstract ??= false;
             if (sd.Snapshot is not { Element.Count: > 0 } && sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint && sd.BaseDefinition is { } baseUrl
                 && core.StructureDefinitionUrls.Contains(baseUrl))

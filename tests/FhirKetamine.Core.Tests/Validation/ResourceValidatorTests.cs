@@ -460,6 +460,56 @@ public sealed class ResourceValidatorTests
     }
 
     /// <summary>
+    /// Slices told apart by <c>type</c> or <c>profile</c> where a slice lists several types (<see cref="MultiTypeSlices"/>):
+    /// an entry is in the slice when its resource is any of them (Firely refused the whole profile: "should navigate to an
+    /// ElementDefinition with exactly one 'type' element"). A Practitioner and a PractitionerRole are both the
+    /// <c>staff</c> slice (so two exceed its max 1), a Patient is the <c>patient</c> slice, and the slice still holds its
+    /// elements to its types (an Organization in a closed slicing is in no slice).
+    /// </summary>
+    [Theory]
+    [InlineData(ElementDefinition.DiscriminatorType.Type)]
+    [InlineData(ElementDefinition.DiscriminatorType.Profile)]
+    public async Task A_type_or_profile_slice_listing_several_types_takes_an_element_of_any_of_them(ElementDefinition.DiscriminatorType discriminator)
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var id = "staff-bundle-" + discriminator.GetLiteral();
+        var profile = ConstraintProfile("Bundle", id, "StaffBundle",
+            new ElementDefinition("Bundle.entry")
+            {
+                ElementId = "Bundle.entry",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = discriminator, Path = "resource" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Bundle.entry") { ElementId = "Bundle.entry:patient", SliceName = "patient", Min = 1, Max = "1" },
+            new ElementDefinition("Bundle.entry.resource") { ElementId = "Bundle.entry:patient.resource", Type = [new() { Code = "Patient" }] },
+            new ElementDefinition("Bundle.entry") { ElementId = "Bundle.entry:staff", SliceName = "staff", Min = 0, Max = "1" },
+            new ElementDefinition("Bundle.entry.resource") { ElementId = "Bundle.entry:staff.resource", Type = [new() { Code = "Practitioner" }, new() { Code = "PractitionerRole" }] });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", id, 1, profile, CancellationToken.None);
+
+        string Check(params Resource[] resources) => Show(validator.ValidateAsync(new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [.. resources.Select((r, i) => new Bundle.EntryComponent { FullUrl = $"urn:uuid:7d0c1e52-5a41-4a8e-9f1b-00000000000{i}", Resource = r })],
+        }, [ExampleProfiles + id], CancellationToken.None).GetAwaiter().GetResult());
+
+        var practitioner = Check(new Patient(), new Practitioner());
+        var role = Check(new Patient(), new PractitionerRole());
+        var both = Check(new Patient(), new Practitioner(), new PractitionerRole());
+        var organization = Check(new Patient(), new Organization { Name = "Clinic" });
+
+        Assert.DoesNotContain("error", practitioner, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", role, StringComparison.Ordinal);
+        Assert.Contains("error", both, StringComparison.Ordinal);
+        Assert.Contains("staff", both, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot be used", both, StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", organization, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A value of a type the profile does not allow is one problem, the type's: the binding of the allowed type is not also
     /// reported against it. A value of the allowed type outside the binding still is.
     /// </summary>
