@@ -510,6 +510,31 @@ public sealed class ResourceValidatorTests
     }
 
     /// <summary>
+    /// A profile whose url is <c>urn:oid:</c> and something that is not an OID (R4's <c>uri</c> regex is <c>\S*</c>; only the
+    /// <c>oid</c> type has the OID syntax): the url is a warning, not an error, and the profile can be used; an instance
+    /// with a <c>urn:oid:</c> uri that is an OID has no such issue.
+    /// </summary>
+    [Fact]
+    public async Task A_uri_url_starting_with_urn_oid_that_is_not_an_OID_is_a_warning_and_the_profile_is_usable()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("oid-url", "OidUrl", new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 });
+        profile.Url = "urn:oid:29a8b2a7-070f-4383-af2c-bdea61d358c9";
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+
+        var onProfile = Show(await validator.ValidateAsync(profile, null, CancellationToken.None));
+        await validator.ConformanceChangedAsync("StructureDefinition", "oid-url", 1, profile, CancellationToken.None);
+        var onPatient = Show(await validator.ValidateAsync(new Patient(), [profile.Url], CancellationToken.None));
+        var onOidPatient = Show(await validator.ValidateAsync(new Patient { Identifier = [new Identifier("urn:oid:1.2.3", "1")] }, null, CancellationToken.None));
+
+        Assert.Contains("warning invalid [StructureDefinition.url", onProfile, StringComparison.Ordinal);
+        Assert.Contains("Value 'urn:oid:29a8b2a7-070f-4383-af2c-bdea61d358c9' is not a valid URI", onProfile, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", onProfile, StringComparison.Ordinal);
+        Assert.Contains("birthDate", onPatient, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a valid URI", onOidPatient, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A value of a type the profile does not allow is one problem, the type's: the binding of the allowed type is not also
     /// reported against it. A value of the allowed type outside the binding still is.
     /// </summary>
