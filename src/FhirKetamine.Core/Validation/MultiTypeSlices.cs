@@ -112,7 +112,7 @@ internal static class MultiTypeSlices
         var placeholders = conditions.Values.Sum(p => p.Count);
         var replaced = 0;
         var result = (ElementSchema)Replace(schema, conditions, ref replaced);
-        return replaced == placeholders ? result
+        return replaced >= placeholders ? result
             : throw new InvalidOperationException($"{placeholders - replaced} of {placeholders} slice conditions of {sd.Url} told apart by several types were not found in its compiled schema.");
     }
 
@@ -178,7 +178,7 @@ internal static class MultiTypeSlices
         {
             "type" => [.. codes.Select(code => new FhirTypeLabelValidator(code))],
             "profile" => [.. target.Type.Where(t => t.Code is not null)
-                .SelectMany(t => t.Profile.Any() ? t.Profile : ["http://hl7.org/fhir/StructureDefinition/" + t.Code])
+                .SelectMany(t => t.Profile.Any() ? t.Profile : [t.Code!.Contains(':', StringComparison.Ordinal) ? t.Code : "http://hl7.org/fhir/StructureDefinition/" + t.Code])
                 .Distinct(StringComparer.Ordinal)
                 .Select(url => new SchemaReferenceValidator(new Canonical(url!)))],
             _ => [],
