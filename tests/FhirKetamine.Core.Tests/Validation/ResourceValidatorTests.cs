@@ -507,6 +507,21 @@ public sealed class ResourceValidatorTests
         Assert.Contains("staff", both, StringComparison.Ordinal);
         Assert.DoesNotContain("cannot be used", both, StringComparison.Ordinal);
         Assert.Contains("does not match any slice", organization, StringComparison.Ordinal);
+
+        // A profile of that profile inherits the slicing through its snapshot and tells the slices apart the same way.
+        var derived = ConstraintProfile("Bundle", id + "-derived", "StaffBundleDerived",
+            new ElementDefinition("Bundle.timestamp") { ElementId = "Bundle.timestamp", MustSupport = true });
+        derived.BaseDefinition = ExampleProfiles + id;
+        await validator.ConformanceChangedAsync("StructureDefinition", id + "-derived", 1, derived, CancellationToken.None);
+        string CheckDerived(params Resource[] resources) => Show(validator.ValidateAsync(new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [.. resources.Select((r, i) => new Bundle.EntryComponent { FullUrl = $"urn:uuid:7d0c1e52-5a41-4a8e-9f1b-00000000000{i}", Resource = r })],
+        }, [ExampleProfiles + id + "-derived"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", CheckDerived(new Patient(), new PractitionerRole()), StringComparison.Ordinal);
+        Assert.Contains("staff", CheckDerived(new Patient(), new Practitioner(), new PractitionerRole()), StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", CheckDerived(new Patient(), new Organization { Name = "Clinic" }), StringComparison.Ordinal);
     }
 
     /// <summary>
