@@ -9,7 +9,8 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// The shared compiled-schema cache: hits are lock-free reads of the dictionary; a miss compiles under one
 /// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3). Each compiled
-/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>), and its slice selectors made to share one
+/// schema's slices told apart by several types get their real conditions (<see cref="MultiTypeSlices"/>, reading the
+/// definition through <c>definitions</c>), its reference checks are wrapped (<see cref="ReferenceTargets"/>), and its slice selectors made to share one
 /// FHIRPath cache (<see cref="SharedSliceSelectors"/>), before it enters the cache, so no thread ever sees a schema without them.
 /// <para>
 /// The lock is process-wide, not per context: every context compiles from the same core R4 StructureDefinition

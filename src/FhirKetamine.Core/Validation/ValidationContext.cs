@@ -70,7 +70,8 @@ internal sealed class ValidationContext
     /// Firely's schema compiler then fails on it) read as not abstract, as Java reads it; a differential out of the base's
     /// order, and elements under a choice of several types, read as Java reads them (<see cref="DifferentialOrder"/>,
     /// <see cref="UntypedChoiceChildren"/>); a type profile naming one element of a profile read as that element
-    /// (<see cref="ProfileElements"/>).
+    /// (<see cref="ProfileElements"/>); a type or profile discriminator whose slices list several types made compilable
+    /// (<see cref="MultiTypeSlices"/>).
     /// </summary>
     private static Resource ValidatorCopy(Resource resource, CoreSpecification core, Func<string, StructureDefinition?> customProfile)
     {
