@@ -21,12 +21,51 @@ public sealed class FhirSerialization
 
     private static readonly Coding Subsetted = new("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED");
 
-    private readonly FhirJsonDeserializer _json = new(new DeserializerSettings().UsingMode(DeserializationMode.NoOverflow));
-    private readonly FhirXmlDeserializer _xml = new(new DeserializerSettings().UsingMode(DeserializationMode.NoOverflow));
-    private readonly FhirJsonDeserializer _stored = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
-    private readonly FhirXmlDeserializer _recoveringXml = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+    private readonly FhirJsonDeserializer _json = new(Settings(DeserializationMode.NoOverflow));
+    private readonly FhirXmlDeserializer _xml = new(Settings(DeserializationMode.NoOverflow));
+    private readonly FhirJsonDeserializer _stored = new(Settings(DeserializationMode.Recoverable));
+    private readonly FhirXmlDeserializer _recoveringXml = new(Settings(DeserializationMode.Recoverable));
     private readonly BaseFhirJsonSerializer _jsonWriter = new(ModelInfo.ModelInspector);
     private readonly BaseFhirXmlSerializer _xmlWriter = new(ModelInfo.ModelInspector);
+
+    /// <summary>
+    /// The SDK's settings for <paramref name="mode"/>, also accepting a <c>uri</c>, <c>url</c> or <c>canonical</c> that starts
+    /// with <c>urn:oid:</c> and goes on with something that is not an OID. The SDK holds every such value to the OID syntax;
+    /// R4 gives that syntax to the <c>oid</c> type only (its regex <c>urn:oid:[0-2](\.(0|[1-9][0-9]*))+</c>; <c>uri</c> and
+    /// <c>canonical</c> have <c>\S*</c>), and the HL7 validator accepts such a value in a conformance resource's <c>url</c> and
+    /// in the canonicals that name it. An <c>oid</c> element is still held to the OID syntax, and a value with whitespace
+    /// is still refused.
+    /// </summary>
+    private static DeserializerSettings Settings(DeserializationMode mode)
+    {
+        var settings = new DeserializerSettings().UsingMode(mode);
+        var filter = settings.ExceptionFilter;
+        return settings with { ExceptionFilter = e => filter?.Invoke(e) == true || IsUriWithNonOidUrnOid(e) };
+    }
+
+    /// <summary>The SDK's "not a correct literal" for a uri-like type whose value is <c>urn:oid:</c> and a rest without whitespace.</summary>
+    internal static bool IsUriWithNonOidUrnOid(CodedException issue)
+    {
+        var message = issue is ExtendedCodedException extended ? extended.BaseErrorMessage : issue.Message;
+        const string prefix = "string 'urn:oid:";
+        if (issue.ErrorCode != Hl7.Fhir.Validation.CodedValidationException.LITERAL_INVALID_CODE || message is null
+            || !message.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var type in (string[])["uri", "url", "canonical"])
+        {
+            var suffix = $"' is not a correct literal for a {type}.";
+            if (message.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                var rest = message[prefix.Length..^suffix.Length];
+                return rest.Length > 0 && !rest.Any(char.IsWhiteSpace);
+            }
+        }
+
+        return false;
+    }
 
     public Resource Parse(ReadOnlySpan<byte> body, FhirFormat format) =>
         format == FhirFormat.Json ? ParseJson(body) : ParseXml(body);

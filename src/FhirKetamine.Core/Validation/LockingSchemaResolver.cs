@@ -9,7 +9,8 @@ namespace FhirKetamine.Core.Validation;
 /// <summary>
 /// The shared compiled-schema cache: hits are lock-free reads of the dictionary; a miss compiles under one
 /// lock, so two threads never compile (and generate snapshots) at once (VALIDATION.md trap 3). Each compiled
-/// schema's reference checks are wrapped (<see cref="ReferenceTargets"/>), and its slice selectors made to share one
+/// schema's slices told apart by several types get their real conditions (<see cref="MultiTypeSlices"/>, reading the
+/// definition through <c>definitions</c>), its reference checks are wrapped (<see cref="ReferenceTargets"/>), and its slice selectors made to share one
 /// FHIRPath cache (<see cref="SharedSliceSelectors"/>), before it enters the cache, so no thread ever sees a schema without them.
 /// <para>
 /// The lock is process-wide, not per context: every context compiles from the same core R4 StructureDefinition
@@ -19,7 +20,7 @@ namespace FhirKetamine.Core.Validation;
 /// to an instance of an object".
 /// </para>
 /// </summary>
-internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, ConcurrentDictionary<Canonical, ElementSchema?> cache) : IElementSchemaResolver
+internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, ConcurrentDictionary<Canonical, ElementSchema?> cache, Func<string, Hl7.Fhir.Model.StructureDefinition?>? definitions = null) : IElementSchemaResolver
 {
     private static readonly Lock Compile = new();
 
@@ -43,6 +44,11 @@ internal sealed class LockingSchemaResolver(IElementSchemaResolver compiler, Con
             var compiled = compiler.GetSchema(schemaUri);
             if (compiled is not null)
             {
+                if (definitions is not null && compiled is FhirSchema)
+                {
+                    compiled = MultiTypeSlices.Restore(compiled, definitions(schemaUri.ToString()));
+                }
+
                 compiled = SharedSliceSelectors.Rewrite(ReferenceTargets.Rewrite(SliceConditions.Rewrite(compiled)));
             }
 

@@ -263,7 +263,7 @@ public sealed partial class ResourceValidator(
                 issue.Expression = issue.Location.ToList();
             }
 
-            if (resource is StructureDefinition && IsTypeExtensionContextIssue(issue))
+            if ((resource is StructureDefinition && IsTypeExtensionContextIssue(issue)) || IsNonOidUrnOidUri(issue))
             {
                 issue.Severity = OperationOutcome.IssueSeverity.Warning;
             }
@@ -326,6 +326,20 @@ public sealed partial class ResourceValidator(
     private static bool IsDeclinedResolution(OperationOutcome.IssueComponent issue, ReferenceTargetResolver targets) =>
         issue.Text() is { } text && text.StartsWith("Cannot resolve reference ", StringComparison.Ordinal)
         && targets.Declined.ContainsKey(text["Cannot resolve reference ".Length..]);
+
+    /// <summary>
+    /// Firely's "not a valid URI" for a <c>uri</c> value that is <c>urn:oid:</c> followed by something that is not an OID (and
+    /// has no whitespace): R4 holds only the <c>oid</c> type to the OID syntax (<c>uri</c>'s regex is <c>\S*</c>, which Firely
+    /// also checks), so this is said as a warning (RFC 3001's urn:oid namespace is for OIDs), not as an error. The parser
+    /// accepts such a value for the same reason (<see cref="FhirSerialization"/>).
+    /// </summary>
+    private static bool IsNonOidUrnOidUri(OperationOutcome.IssueComponent issue)
+    {
+        const string prefix = "Value 'urn:oid:", suffix = "' is not a valid URI";
+        return issue.Severity is OperationOutcome.IssueSeverity.Error && issue.Text() is { } text
+            && text.StartsWith(prefix, StringComparison.Ordinal) && text.EndsWith(suffix, StringComparison.Ordinal)
+            && text.Length > prefix.Length + suffix.Length && !text[prefix.Length..^suffix.Length].Any(char.IsWhiteSpace);
+    }
 
     /// <summary>
     /// A target of the wrong type found in the Bundle (or the store) is the same problem as the type its URL implies

@@ -49,7 +49,8 @@ internal sealed class ValidationContext
             new TerminologyServiceRoutingSettings(new LanguageTerminologyService()) { PreferredValueSets = [LanguageTerminologyService.LANGUAGE_VALUESET] },
             new TerminologyServiceRoutingSettings(LocalTerminology) { PreferredValueSets = ["http://hl7.org/fhir/ValueSet/*"] });
         _schemaCache = new ConcurrentDictionary<Canonical, ElementSchema?>(previous?.CoreSchemas() ?? []);
-        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache);
+        Schemas = new LockingSchemaResolver(StructureDefinitionToElementSchemaResolver.Create(Resolver, Ucum is null ? [new DefinitionRules()] : [new DefinitionRules(), new UcumLimits(Ucum)]), _schemaCache,
+            url => core.StructureDefinitionUrls.Contains(url) ? null : TaskHelper.Await(() => Resolver.ResolveByCanonicalUriAsync(url)) as StructureDefinition);
         Profiles = custom.Values.Select(c => c.Resource).OfType<StructureDefinition>()
             .Where(sd => sd.Url is not null)
             .GroupBy(sd => sd.Url!, StringComparer.Ordinal)
@@ -69,7 +70,8 @@ internal sealed class ValidationContext
     /// Firely's schema compiler then fails on it) read as not abstract, as Java reads it; a differential out of the base's
     /// order, and elements under a choice of several types, read as Java reads them (<see cref="DifferentialOrder"/>,
     /// <see cref="UntypedChoiceChildren"/>); a type profile naming one element of a profile read as that element
-    /// (<see cref="ProfileElements"/>).
+    /// (<see cref="ProfileElements"/>); a type or profile discriminator whose slices list several types made compilable
+    /// (<see cref="MultiTypeSlices"/>).
     /// </summary>
     private static Resource ValidatorCopy(Resource resource, CoreSpecification core, Func<string, StructureDefinition?> customProfile)
     {
@@ -86,6 +88,7 @@ internal sealed class ValidationContext
                 ProfileElements.Inline(sd, customProfile);
             }
 
+            MultiTypeSlices.MarkPlaceholders(sd);
             sd.Abstract ??= false;
             if (sd.Snapshot is not { Element.Count: > 0 } && sd.Derivation == StructureDefinition.TypeDerivationRule.Constraint && sd.BaseDefinition is { } baseUrl
                 && core.StructureDefinitionUrls.Contains(baseUrl))

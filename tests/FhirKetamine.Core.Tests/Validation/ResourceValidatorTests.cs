@@ -460,6 +460,96 @@ public sealed class ResourceValidatorTests
     }
 
     /// <summary>
+    /// Slices told apart by <c>type</c> or <c>profile</c> where a slice lists several types (<see cref="MultiTypeSlices"/>):
+    /// an entry is in the slice when its resource is any of them (Firely refused the whole profile: "should navigate to an
+    /// ElementDefinition with exactly one 'type' element"). A Practitioner and a PractitionerRole are both the
+    /// <c>staff</c> slice (so two exceed its max 1), a Patient is the <c>patient</c> slice, and the slice still holds its
+    /// elements to its types (an Organization in a closed slicing is in no slice).
+    /// </summary>
+    [Theory]
+    [InlineData(ElementDefinition.DiscriminatorType.Type)]
+    [InlineData(ElementDefinition.DiscriminatorType.Profile)]
+    public async Task A_type_or_profile_slice_listing_several_types_takes_an_element_of_any_of_them(ElementDefinition.DiscriminatorType discriminator)
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var id = "staff-bundle-" + discriminator.GetLiteral();
+        var profile = ConstraintProfile("Bundle", id, "StaffBundle",
+            new ElementDefinition("Bundle.entry")
+            {
+                ElementId = "Bundle.entry",
+                Slicing = new ElementDefinition.SlicingComponent
+                {
+                    Discriminator = [new() { Type = discriminator, Path = "resource" }],
+                    Rules = ElementDefinition.SlicingRules.Closed,
+                },
+            },
+            new ElementDefinition("Bundle.entry") { ElementId = "Bundle.entry:patient", SliceName = "patient", Min = 1, Max = "1" },
+            new ElementDefinition("Bundle.entry.resource") { ElementId = "Bundle.entry:patient.resource", Type = [new() { Code = "Patient" }] },
+            new ElementDefinition("Bundle.entry") { ElementId = "Bundle.entry:staff", SliceName = "staff", Min = 0, Max = "1" },
+            new ElementDefinition("Bundle.entry.resource") { ElementId = "Bundle.entry:staff.resource", Type = [new() { Code = "Practitioner" }, new() { Code = "PractitionerRole" }] });
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+        await validator.ConformanceChangedAsync("StructureDefinition", id, 1, profile, CancellationToken.None);
+
+        string Check(params Resource[] resources) => Show(validator.ValidateAsync(new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [.. resources.Select((r, i) => new Bundle.EntryComponent { FullUrl = $"urn:uuid:7d0c1e52-5a41-4a8e-9f1b-00000000000{i}", Resource = r })],
+        }, [ExampleProfiles + id], CancellationToken.None).GetAwaiter().GetResult());
+
+        var practitioner = Check(new Patient(), new Practitioner());
+        var role = Check(new Patient(), new PractitionerRole());
+        var both = Check(new Patient(), new Practitioner(), new PractitionerRole());
+        var organization = Check(new Patient(), new Organization { Name = "Clinic" });
+
+        Assert.DoesNotContain("error", practitioner, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", role, StringComparison.Ordinal);
+        Assert.Contains("error", both, StringComparison.Ordinal);
+        Assert.Contains("staff", both, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot be used", both, StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", organization, StringComparison.Ordinal);
+
+        // A profile of that profile inherits the slicing through its snapshot and tells the slices apart the same way.
+        var derived = ConstraintProfile("Bundle", id + "-derived", "StaffBundleDerived",
+            new ElementDefinition("Bundle.timestamp") { ElementId = "Bundle.timestamp", MustSupport = true });
+        derived.BaseDefinition = ExampleProfiles + id;
+        await validator.ConformanceChangedAsync("StructureDefinition", id + "-derived", 1, derived, CancellationToken.None);
+        string CheckDerived(params Resource[] resources) => Show(validator.ValidateAsync(new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [.. resources.Select((r, i) => new Bundle.EntryComponent { FullUrl = $"urn:uuid:7d0c1e52-5a41-4a8e-9f1b-00000000000{i}", Resource = r })],
+        }, [ExampleProfiles + id + "-derived"], CancellationToken.None).GetAwaiter().GetResult());
+
+        Assert.DoesNotContain("error", CheckDerived(new Patient(), new PractitionerRole()), StringComparison.Ordinal);
+        Assert.Contains("staff", CheckDerived(new Patient(), new Practitioner(), new PractitionerRole()), StringComparison.Ordinal);
+        Assert.Contains("does not match any slice", CheckDerived(new Patient(), new Organization { Name = "Clinic" }), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A profile whose url is <c>urn:oid:</c> and something that is not an OID (R4's <c>uri</c> regex is <c>\S*</c>; only the
+    /// <c>oid</c> type has the OID syntax): the url is a warning, not an error, and the profile can be used; an instance
+    /// with a <c>urn:oid:</c> uri that is an OID has no such issue.
+    /// </summary>
+    [Fact]
+    public async Task A_uri_url_starting_with_urn_oid_that_is_not_an_OID_is_a_warning_and_the_profile_is_usable()
+    {
+        var validator = NewValidator(ValidationMode.Report);
+        var profile = PatientProfile("oid-url", "OidUrl", new ElementDefinition("Patient.birthDate") { ElementId = "Patient.birthDate", Min = 1 });
+        profile.Url = "urn:oid:29a8b2a7-070f-4383-af2c-bdea61d358c9";
+        _ = await validator.ValidateAsync(new Patient(), null, CancellationToken.None); // reads the first context
+
+        var onProfile = Show(await validator.ValidateAsync(profile, null, CancellationToken.None));
+        await validator.ConformanceChangedAsync("StructureDefinition", "oid-url", 1, profile, CancellationToken.None);
+        var onPatient = Show(await validator.ValidateAsync(new Patient(), [profile.Url], CancellationToken.None));
+        var onOidPatient = Show(await validator.ValidateAsync(new Patient { Identifier = [new Identifier("urn:oid:1.2.3", "1")] }, null, CancellationToken.None));
+
+        Assert.Contains("warning invalid [StructureDefinition.url", onProfile, StringComparison.Ordinal);
+        Assert.Contains("Value 'urn:oid:29a8b2a7-070f-4383-af2c-bdea61d358c9' is not a valid URI", onProfile, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", onProfile, StringComparison.Ordinal);
+        Assert.Contains("birthDate", onPatient, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a valid URI", onOidPatient, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A value of a type the profile does not allow is one problem, the type's: the binding of the allowed type is not also
     /// reported against it. A value of the allowed type outside the binding still is.
     /// </summary>

@@ -25,8 +25,8 @@ namespace FhirKetamine.Server.Tests.Validation;
 public sealed class ReferenceValidatorAgreementTests(ITestOutputHelper output)
 {
     /// <summary>Floors (per cent of all steps) this server reached; raise them when agreement improves.</summary>
-    private const double ExactFloor = 78.1;
-    private const double VerdictFloor = 89.0;
+    private const double ExactFloor = 79.1;
+    private const double VerdictFloor = 90.1;
 
     /// <summary>Set to a file path to get every step's issues (for working on disagreements).</summary>
     private const string DetailVariable = "FHIRKETAMINE_AGREEMENT_DETAIL";
