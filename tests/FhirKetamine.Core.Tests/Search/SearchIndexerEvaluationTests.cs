@@ -42,38 +42,20 @@ public sealed class SearchIndexerEvaluationTests
             var evaluator = new IndexExpressions(resource); // one per resource, as the indexer uses it
             foreach (var parameter in Registry.For(resource.TypeName))
             {
-                var expected = Outcome(() => resource.Select(parameter.Expression).OfType<Base>().ToList());
-                var actual = Outcome(() => evaluator.Select(parameter.Expression));
                 var where = $"{Path.GetFileName(file)} {resource.TypeName}.{parameter.Name} ({parameter.Expression})";
-                Assert.True(expected.Error == actual.Error, $"{where}: Firely threw {expected.Error ?? "nothing"}, the indexer {actual.Error ?? "nothing"}");
-                Assert.True(expected.Values.Count == actual.Values.Count, $"{where}: {expected.Values.Count} values, the indexer {actual.Values.Count}");
-                for (var i = 0; i < expected.Values.Count; i++)
-                {
-                    Assert.True(ReferenceEquals(expected.Values[i], actual.Values[i]) || expected.Values[i].IsExactly(actual.Values[i]),
-                        $"{where}: value {i} differs");
-                }
-
+                var expected = AssertSameSelection(where, () => resource.Select(parameter.Expression).OfType<Base>().ToList(), () => evaluator.Select(parameter.Expression));
                 evaluations++;
-                nonEmpty += expected.Values.Count > 0 ? 1 : 0;
+                nonEmpty += expected.Count > 0 ? 1 : 0;
 
                 // A composite's components, evaluated on each element its expression selected (the indexer's pairing).
                 foreach (var component in parameter.Components)
                 {
-                    foreach (var focus in expected.Values)
+                    foreach (var focus in expected)
                     {
-                        var expectedPart = Outcome(() => focus.Select(component).OfType<Base>().ToList());
-                        var actualPart = Outcome(() => IndexExpressions.SelectIn(focus, component));
-                        var at = $"{where} component {component}";
-                        Assert.True(expectedPart.Error == actualPart.Error, $"{at}: Firely threw {expectedPart.Error ?? "nothing"}, the indexer {actualPart.Error ?? "nothing"}");
-                        Assert.True(expectedPart.Values.Count == actualPart.Values.Count, $"{at}: {expectedPart.Values.Count} values, the indexer {actualPart.Values.Count}");
-                        for (var i = 0; i < expectedPart.Values.Count; i++)
-                        {
-                            Assert.True(ReferenceEquals(expectedPart.Values[i], actualPart.Values[i]) || expectedPart.Values[i].IsExactly(actualPart.Values[i]),
-                                $"{at}: value {i} differs");
-                        }
-
+                        var part = AssertSameSelection($"{where} component {component}",
+                            () => focus.Select(component).OfType<Base>().ToList(), () => IndexExpressions.SelectIn(focus, component));
                         componentEvaluations++;
-                        componentNonEmpty += expectedPart.Values.Count > 0 ? 1 : 0;
+                        componentNonEmpty += part.Count > 0 ? 1 : 0;
                     }
                 }
             }
@@ -104,6 +86,21 @@ public sealed class SearchIndexerEvaluationTests
         Assert.Equal(expected, firely.Count);
         Assert.Equal(firely.Count, indexer.Count);
         Assert.All(indexer, (value, i) => Assert.True(value.IsExactly(firely[i])));
+    }
+
+    /// <summary>Asserts that the indexer's selection equals Firely's (values, or the same failure); Firely's values.</summary>
+    private static List<Base> AssertSameSelection(string where, Func<List<Base>> firely, Func<List<Base>> indexer)
+    {
+        var expected = Outcome(firely);
+        var actual = Outcome(indexer);
+        Assert.True(expected.Error == actual.Error, $"{where}: Firely threw {expected.Error ?? "nothing"}, the indexer {actual.Error ?? "nothing"}");
+        Assert.True(expected.Values.Count == actual.Values.Count, $"{where}: {expected.Values.Count} values, the indexer {actual.Values.Count}");
+        for (var i = 0; i < expected.Values.Count; i++)
+        {
+            Assert.True(ReferenceEquals(expected.Values[i], actual.Values[i]) || expected.Values[i].IsExactly(actual.Values[i]), $"{where}: value {i} differs");
+        }
+
+        return expected.Values;
     }
 
     private static (string? Error, List<Base> Values) Outcome(Func<List<Base>> evaluate)
