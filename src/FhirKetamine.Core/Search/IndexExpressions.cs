@@ -31,11 +31,11 @@ internal sealed partial class IndexExpressions(Resource resource)
 {
     private static readonly FhirPathCompiler Compiler = new();
     private static readonly ConcurrentDictionary<string, Func<IndexExpressions, List<Base>>> Compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Func<Base, List<Base>>> CompiledRelative = new(StringComparer.Ordinal);
 
+    private readonly Resource _resource = resource;
     private PocoNode? _root;
     private FhirEvaluationContext? _context;
-
-    private static readonly ConcurrentDictionary<string, Func<Base, List<Base>>> CompiledRelative = new(StringComparer.Ordinal);
 
     /// <summary>The elements <paramref name="expression"/> selects in the resource (no nulls).</summary>
     public List<Base> Select(string expression) => Compiled.GetOrAdd(expression, Compile)(this);
@@ -47,15 +47,64 @@ internal sealed partial class IndexExpressions(Resource resource)
     /// </summary>
     public static List<Base> SelectIn(Base focus, string expression) => CompiledRelative.GetOrAdd(expression, CompileRelative)(focus);
 
-    private static Func<Base, List<Base>> CompileRelative(string expression)
+    private static Func<IndexExpressions, List<Base>> Compile(string expression)
     {
-        var parts = expression.Split(" | ").Select(RelativePart).ToArray();
-        if (parts.All(p => p is not null))
+        if (Paths(expression, Part) is { } paths)
         {
-            return parts.Length == 1 ? focus => parts[0]!(focus).ToList() : focus => Union(parts.SelectMany(p => p!(focus)));
+            return e => paths(e._resource);
         }
 
-        return focus => focus.Select(expression).OfType<Base>().ToList();
+        var compiled = Compiler.Compile(TypeFilters().Replace(expression, "$1.ofType($2)"));
+        return e => compiled(e._root ??= e._resource.ToPocoNode(), e._context ??= new FhirEvaluationContext())
+            .Select(node => node.Poco).OfType<Base>().ToList();
+    }
+
+    private static Func<Base, List<Base>> CompileRelative(string expression) =>
+        Paths(expression, RelativePart) ?? (focus => focus.Select(expression).OfType<Base>().ToList());
+
+    /// <summary>
+    /// The expression followed through the POCOs when <paramref name="part"/> reads every operand of its union; null otherwise.
+    /// A union (<c>Observation.code | Observation.component.code</c>) leaves out a value equal to one before it, as FHIRPath's <c>|</c>.
+    /// </summary>
+    private static Func<Base, List<Base>>? Paths(string expression, Func<string, Func<Base, IEnumerable<Base>>?> part)
+    {
+        var parts = expression.Split(" | ").Select(part).ToArray();
+        if (parts.Any(p => p is null))
+        {
+            return null;
+        }
+
+        return parts.Length == 1 ? focus => parts[0]!(focus).ToList() : focus => Union(parts.SelectMany(p => p!(focus)));
+    }
+
+    /// <summary>
+    /// One operand of a union that needs no evaluator, from the resource: a plain member path (or the resource type alone), or
+    /// one in parentheses filtered by a type (<c>(Observation.value as Quantity)</c>: the values that are of that type or derive
+    /// from it, as Firely's <c>as</c> and <c>ofType</c> select them), possibly with element names after it. Null for anything else.
+    /// </summary>
+    private static Func<Base, IEnumerable<Base>>? Part(string part)
+    {
+        if (PlainPath().IsMatch(part))
+        {
+            var steps = part.Split('.');
+            return root => FromResource(root, steps);
+        }
+
+        var filtered = TypeFilter().Match(part);
+        if (filtered.Success && ModelInfo.ModelInspector.FindClassMapping(filtered.Groups[2].Value)?.NativeType is { } type)
+        {
+            var steps = filtered.Groups[1].Value.Split('.');
+            if (filtered.Groups[3].Value is { Length: > 0 } tail)
+            {
+                // ((Observation.value as CodeableConcept).text): then on from each value of that type.
+                var more = tail[1..].Split('.');
+                return root => FromResource(root, steps).Where(type.IsInstanceOfType).SelectMany(value => Follow(value, more, 0));
+            }
+
+            return root => FromResource(root, steps).Where(type.IsInstanceOfType);
+        }
+
+        return null;
     }
 
     /// <summary>A relative member path, or one ending in <c>.as(Type)</c> (for a single value, as Firely evaluates it, its value if of that type).</summary>
@@ -77,60 +126,9 @@ internal sealed partial class IndexExpressions(Resource resource)
         return null;
     }
 
-    private static Func<IndexExpressions, List<Base>> Compile(string expression)
-    {
-        var parts = expression.Split(" | ").Select(Part).ToArray();
-        if (parts.All(p => p is not null))
-        {
-            if (parts.Length == 1)
-            {
-                var part = parts[0]!;
-                return e => part(e).ToList();
-            }
-
-            // A union (Observation.code | Observation.component.code): FHIRPath's | leaves out a value equal to one before it.
-            return e => Union(parts.SelectMany(p => p!(e)));
-        }
-
-        var compiled = Compiler.Compile(TypeFilters().Replace(expression, "$1.ofType($2)"));
-        return e => compiled(e._root ??= e.ResourceNode(), e._context ??= new FhirEvaluationContext())
-            .Select(node => node.Poco).OfType<Base>().ToList();
-    }
-
-    /// <summary>
-    /// One operand of a union that needs no evaluator: a plain member path (or the resource type alone), or one in
-    /// parentheses filtered by a type (<c>(Observation.value as Quantity)</c>: the values that are of that type or derive
-    /// from it, as Firely's <c>as</c> and <c>ofType</c> select them), possibly with element names after it. Null for anything else.
-    /// </summary>
-    private static Func<IndexExpressions, IEnumerable<Base>>? Part(string part)
-    {
-        if (PlainPath().IsMatch(part))
-        {
-            var steps = part.Split('.');
-            return e => e.Follow(steps);
-        }
-
-        var filtered = TypeFilter().Match(part);
-        if (filtered.Success && ModelInfo.ModelInspector.FindClassMapping(filtered.Groups[2].Value)?.NativeType is { } type)
-        {
-            var steps = filtered.Groups[1].Value.Split('.');
-            if (filtered.Groups[3].Value is { Length: > 0 } tail)
-            {
-                // ((Observation.value as CodeableConcept).text): then on from each value of that type.
-                var more = tail[1..].Split('.');
-                return e => e.Follow(steps).Where(type.IsInstanceOfType).SelectMany(value => Follow(value, more, 0));
-            }
-
-            return e => e.Follow(steps).Where(type.IsInstanceOfType);
-        }
-
-        return null;
-    }
-
-    private PocoNode ResourceNode() => resource.ToPocoNode();
-
-    /// <summary><c>Type.a.b</c>: nothing unless the resource is of that type; then each named child of each node in turn.</summary>
-    private List<Base> Follow(string[] steps) => steps[0] == resource.TypeName ? Follow(resource, steps, 1) : [];
+    /// <summary><c>Type.a.b</c> from the resource: nothing unless it is of that type; then each named child of each node in turn.</summary>
+    private static List<Base> FromResource(Base resource, string[] steps) =>
+        resource is Resource { TypeName: var type } && steps[0] == type ? Follow(resource, steps, 1) : [];
 
     /// <summary>From <paramref name="focus"/>, each child named <c>steps[from]</c>, then each of theirs named by the next step…</summary>
     private static List<Base> Follow(Base focus, string[] steps, int from)
