@@ -59,13 +59,20 @@ public sealed class FhirSerialization
             var suffix = $"' is not a correct literal for a {type}.";
             if (message.EndsWith(suffix, StringComparison.Ordinal))
             {
-                var rest = message[prefix.Length..^suffix.Length];
-                return rest.Length > 0 && !rest.Any(char.IsWhiteSpace);
+                return IsUriOfNonOidUrnOid(message["string '".Length..^suffix.Length]);
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// <c>urn:oid:</c> and a rest without whitespace: a valid R4 <c>uri</c> (its regex is <c>\S*</c>) that Firely's URI check
+    /// refuses when the rest is not an OID. The parser (<see cref="IsUriWithNonOidUrnOid"/>) and the validator (which says it
+    /// as a warning) accept it alike.
+    /// </summary>
+    internal static bool IsUriOfNonOidUrnOid(string value) =>
+        value.StartsWith("urn:oid:", StringComparison.Ordinal) && value.Length > "urn:oid:".Length && !value.Any(char.IsWhiteSpace);
 
     public Resource Parse(ReadOnlySpan<byte> body, FhirFormat format) =>
         format == FhirFormat.Json ? ParseJson(body) : ParseXml(body);

@@ -138,12 +138,7 @@ internal static class MultiTypeSlices
             if (c.Assertion is ElementSchema schema && SchemaId(schema) is ['#', .. var elementId] && conditions.TryGetValue(elementId, out var paths))
             {
                 var local = 0;
-                condition = condition switch
-                {
-                    PathSelectorValidator selector => ReplaceSelector(selector, paths, ref local),
-                    AllValidator all => new AllValidator(all.Members.Select(m => m is PathSelectorValidator s ? ReplaceSelector(s, paths, ref local) : m).ToList(), all.ShortcircuitEvaluation),
-                    _ => condition,
-                };
+                condition = SliceConditions.MapSelectors(condition, selector => ReplaceSelector(selector, paths, ref local));
                 replaced += local;
             }
 

@@ -335,10 +335,10 @@ public sealed partial class ResourceValidator(
     /// </summary>
     private static bool IsNonOidUrnOidUri(OperationOutcome.IssueComponent issue)
     {
-        const string prefix = "Value 'urn:oid:", suffix = "' is not a valid URI";
+        const string prefix = "Value '", suffix = "' is not a valid URI";
         return issue.Severity is OperationOutcome.IssueSeverity.Error && issue.Text() is { } text
             && text.StartsWith(prefix, StringComparison.Ordinal) && text.EndsWith(suffix, StringComparison.Ordinal)
-            && text.Length > prefix.Length + suffix.Length && !text[prefix.Length..^suffix.Length].Any(char.IsWhiteSpace);
+            && text.Length >= prefix.Length + suffix.Length && FhirSerialization.IsUriOfNonOidUrnOid(text[prefix.Length..^suffix.Length]);
     }
 
     /// <summary>

@@ -43,23 +43,29 @@ internal static class SliceConditions
     /// discriminator has a value in this slice) stays as Firely built it: a slice that takes every element would swallow
     /// the elements meant for the slices after it.
     /// </summary>
-    private static IAssertion Condition(IAssertion condition, IAssertion slice)
+    private static IAssertion Condition(IAssertion condition, IAssertion slice) => MapSelectors(condition, s => Selector(s, slice));
+
+    /// <summary>
+    /// A slice condition — one discriminator's selector, or all of them — with each selector mapped (null: left out); the
+    /// condition itself when it has no selector or every one is left out.
+    /// </summary>
+    internal static IAssertion MapSelectors(IAssertion condition, Func<PathSelectorValidator, IAssertion?> map)
     {
-        var selectors = condition switch
+        var members = condition switch
         {
             PathSelectorValidator selector => [selector],
             AllValidator all => all.Members.ToList(),
             _ => [],
         };
-        if (!selectors.Any(m => m is PathSelectorValidator))
+        if (!members.Any(m => m is PathSelectorValidator))
         {
             return condition;
         }
 
-        var read = selectors.Select(m => m is PathSelectorValidator s ? Selector(s, slice) : m).OfType<IAssertion>().ToList();
-        return read.Count == 0 ? condition
-            : condition is AllValidator original ? new AllValidator(read, original.ShortcircuitEvaluation)
-            : read[0];
+        var mapped = members.Select(m => m is PathSelectorValidator s ? map(s) : m).OfType<IAssertion>().ToList();
+        return mapped.Count == 0 ? condition
+            : condition is AllValidator original ? new AllValidator(mapped, original.ShortcircuitEvaluation)
+            : mapped[0];
     }
 
     /// <summary>The selector as Java reads it: null when it does not restrict the slice.</summary>
